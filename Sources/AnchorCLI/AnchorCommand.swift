@@ -1,0 +1,1 @@
+public struct AnchorCommand { public static func main() {} }

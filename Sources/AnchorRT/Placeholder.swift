@@ -1,0 +1,2 @@
+import AnchorDICOM
+public struct RTObject { public init(file: DICOMFile) throws {} }

@@ -1,0 +1,2 @@
+import AnchorCLI
+AnchorCommand.main()
