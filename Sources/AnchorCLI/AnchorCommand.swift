@@ -1,1 +1,12 @@
-public struct AnchorCommand { public static func main() {} }
+import ArgumentParser
+
+/// The `anchor` command line.
+public struct AnchorCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "anchor",
+        abstract: "Anchor: DICOM-RT review for paediatric radiotherapy networks.",
+        version: "0.1.0",
+        subcommands: [InspectCommand.self]
+    )
+    public init() {}
+}

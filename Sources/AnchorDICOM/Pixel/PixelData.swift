@@ -36,6 +36,9 @@ public struct PixelData: Sendable {
         }
     }
 
+    /// True when native pixel bytes are little endian (the data set's byte order).
+    public var isLittleEndianData: Bool { isLittleEndian }
+
     public var isEncapsulated: Bool {
         if case .fragments = element.value { return true }
         return false

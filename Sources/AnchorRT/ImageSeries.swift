@@ -1,0 +1,208 @@
+import AnchorDICOM
+import Foundation
+
+/// One slice of an image series, with what is needed to place it (PS3.3 C.7.6.2 Image Plane Module).
+public struct ImageSlice: Sendable {
+    public var file: String?
+    public var sopInstanceUID: String
+    public var sopClassUID: String
+    public var seriesInstanceUID: String
+    public var frameOfReferenceUID: String?
+    public var modality: String?
+    public var rows: Int
+    public var columns: Int
+    public var position: Vec3
+    public var rowDirection: Vec3
+    public var columnDirection: Vec3
+    /// (row spacing, column spacing) as in Pixel Spacing (0028,0030), mm.
+    public var pixelSpacing: (row: Double, column: Double)
+    public var rescaleSlope: Double
+    public var rescaleIntercept: Double
+    public var instanceNumber: Int?
+    public var pixels: PixelData?
+
+    public init(file: DICOMFile) throws {
+        let ds = file.dataSet
+        let path = file.path
+        guard let sop = file.sopInstanceUID else { throw RTError(.missingAttribute, "image has no SOP Instance UID", file: path, tag: .sopInstanceUID) }
+        self.file = path
+        sopInstanceUID = sop
+        sopClassUID = file.sopClassUID ?? ""
+        seriesInstanceUID = ds.string(.seriesInstanceUID) ?? ""
+        frameOfReferenceUID = ds.string(.frameOfReferenceUID)
+        modality = ds.string(.modality)
+        rows = ds.int(.rows) ?? 0
+        columns = ds.int(.columns) ?? 0
+        let ipp = try ds.requireDoubles(.imagePositionPatient, count: 3, file: path, what: "Image Position (Patient)")
+        let iop = try ds.requireDoubles(.imageOrientationPatient, count: 6, file: path, what: "Image Orientation (Patient)")
+        let ps = try ds.requireDoubles(.pixelSpacing, count: 2, file: path, what: "Pixel Spacing")
+        position = Vec3(ipp[0], ipp[1], ipp[2])
+        rowDirection = Vec3(iop[0], iop[1], iop[2]).normalized
+        columnDirection = Vec3(iop[3], iop[4], iop[5]).normalized
+        guard abs(rowDirection.dot(columnDirection)) < 1e-3, rowDirection.length > 0.5, columnDirection.length > 0.5 else {
+            throw RTError(.invalidGeometry, "Image Orientation (Patient) direction cosines are not orthogonal unit vectors", file: path, tag: .imageOrientationPatient)
+        }
+        guard ps[0] > 0, ps[1] > 0 else {
+            throw RTError(.invalidGeometry, "Pixel Spacing must be positive", file: path, tag: .pixelSpacing)
+        }
+        pixelSpacing = (ps[0], ps[1])
+        rescaleSlope = ds.double(.rescaleSlope) ?? 1
+        rescaleIntercept = ds.double(.rescaleIntercept) ?? 0
+        instanceNumber = ds.int(.instanceNumber)
+        pixels = try PixelData(ds, transferSyntax: file.transferSyntax)
+    }
+
+    public var normal: Vec3 { rowDirection.cross(columnDirection) }
+}
+
+/// An image series stacked into a volume in patient coordinates (any slice order in the files, any
+/// orientation). Slices are ordered by their position along the normal (PS3.3 C.7.6.2.1.1); uneven
+/// spacing and duplicates are reported, not hidden.
+public struct ImageSeries: Sendable {
+    public var seriesInstanceUID: String
+    public var frameOfReferenceUID: String?
+    public var modality: String?
+    /// Slices in order of increasing position along the normal.
+    public var slices: [ImageSlice]
+    public var grid: Grid3D
+    /// What is odd about the series: uneven spacing, duplicate positions, missing pixel data.
+    public var problems: [String]
+
+    public var files: [String] { slices.compactMap(\.file) }
+    public var sopInstanceUIDs: Set<String> { Set(slices.map(\.sopInstanceUID)) }
+
+    /// Sorts and checks the slices of one series.
+    public init(slices unsorted: [ImageSlice]) throws {
+        guard let first = unsorted.first else { throw RTError(.inconsistentSeries, "an image series needs at least one slice") }
+        seriesInstanceUID = first.seriesInstanceUID
+        frameOfReferenceUID = first.frameOfReferenceUID
+        modality = first.modality
+        problems = []
+        let normal = first.normal
+        for s in unsorted {
+            guard s.rows == first.rows, s.columns == first.columns else {
+                throw RTError(.inconsistentSeries, "slice is \(s.columns)x\(s.rows), the series is \(first.columns)x\(first.rows)", file: s.file)
+            }
+            guard (s.rowDirection - first.rowDirection).length < 1e-3, (s.columnDirection - first.columnDirection).length < 1e-3 else {
+                throw RTError(.inconsistentSeries, "slice orientation differs from the rest of the series", file: s.file, tag: .imageOrientationPatient)
+            }
+            if abs(s.pixelSpacing.row - first.pixelSpacing.row) > 1e-4 || abs(s.pixelSpacing.column - first.pixelSpacing.column) > 1e-4 {
+                throw RTError(.inconsistentSeries, "slice pixel spacing differs from the rest of the series", file: s.file, tag: .pixelSpacing)
+            }
+            if s.pixels == nil { problems.append("\(s.file ?? s.sopInstanceUID): no pixel data") }
+        }
+        slices = unsorted.sorted { $0.position.dot(normal) < $1.position.dot(normal) }
+        let base = slices[0].position.dot(normal)
+        let offsets = slices.map { $0.position.dot(normal) - base }
+        // In-plane drift of the slice origins (a tilted gantry): reported, positions still used along the normal.
+        for s in slices {
+            let d = s.position - slices[0].position
+            let inPlane = d - normal * d.dot(normal)
+            if inPlane.length > 0.01 {
+                problems.append("slice origins are not on a line along the normal (gantry tilt or shear): \(String(format: "%.2f", inPlane.length)) mm off")
+                break
+            }
+        }
+        for k in 1..<max(1, offsets.count) where abs(offsets[k] - offsets[k - 1]) < 1e-3 {
+            problems.append("two slices at the same position \(String(format: "%.3f", offsets[k] + base)) mm")
+        }
+        grid = Grid3D(columns: first.columns, rows: first.rows, origin: slices[0].position, rowDirection: first.rowDirection,
+                      columnDirection: first.columnDirection, spacingI: first.pixelSpacing.column, spacingJ: first.pixelSpacing.row,
+                      frameOffsets: offsets)
+        if offsets.count > 2, grid.uniformFrameSpacing == nil {
+            let gaps = zip(offsets.dropFirst(), offsets).map { $0 - $1 }
+            problems.append("uneven slice spacing: from \(String(format: "%.3f", gaps.min()!)) to \(String(format: "%.3f", gaps.max()!)) mm")
+        }
+    }
+
+    /// Spacing between slices when uniform.
+    public var sliceSpacing: Double? { grid.uniformFrameSpacing }
+}
+
+/// Voxel values of an image series: stored values times Rescale Slope plus Rescale Intercept
+/// (PS3.3 C.11.1.1.2; Hounsfield units for CT), as Float (half the memory traffic of Double, exact for
+/// every 16-bit stored value).
+public struct ImageVolume: Sendable {
+    public var grid: Grid3D
+    public var voxels: [Float]
+    /// Smallest and largest stored value over the whole series (before rescale).
+    public var minStoredValue: Double
+    public var maxStoredValue: Double
+
+    /// Decodes every slice's pixels into one volume; slices are decoded in parallel.
+    public init(series: ImageSeries) throws {
+        grid = series.grid
+        let plane = grid.columns * grid.rows
+        let slices = series.slices
+        var voxels = [Float](repeating: 0, count: plane * slices.count)
+        var mins = [Double](repeating: .infinity, count: slices.count)
+        var maxs = [Double](repeating: -.infinity, count: slices.count)
+        let errors = ErrorBox()
+        voxels.withUnsafeMutableBufferPointer { vp in
+            let base = UnsafeMutableBufferPointer(rebasing: vp[...])
+            mins.withUnsafeMutableBufferPointer { mp in
+                maxs.withUnsafeMutableBufferPointer { xp in
+                    nonisolated(unsafe) let v = base, mn = mp, mx = xp
+                    DispatchQueue.concurrentPerform(iterations: slices.count) { k in
+                        do {
+                            guard let px = slices[k].pixels else { return }
+                            let r = try decodeSlice(px, slope: slices[k].rescaleSlope, intercept: slices[k].rescaleIntercept,
+                                                    into: UnsafeMutableBufferPointer(rebasing: v[(k * plane)..<((k + 1) * plane)]))
+                            mn[k] = r.min; mx[k] = r.max
+                        } catch {
+                            errors.set(error)
+                        }
+                    }
+                }
+            }
+        }
+        if let e = errors.error { throw e }
+        self.voxels = voxels
+        minStoredValue = mins.min() ?? 0
+        maxStoredValue = maxs.max() ?? 0
+    }
+}
+
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var error: Error?
+    func set(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+}
+
+/// Decodes one frame into Float voxels; the 16-bit native case (every CT here) runs without per-pixel
+/// branching so it vectorises.
+func decodeSlice(_ px: PixelData, slope: Double, intercept: Double, into out: UnsafeMutableBufferPointer<Float>) throws -> (min: Double, max: Double) {
+    let n = px.rows * px.columns
+    guard out.count == n, px.samplesPerPixel == 1 else {
+        throw RTError(.unsupported, "image slices must be single-sample \(out.count) pixels; got \(px.samplesPerPixel) samples of \(n)")
+    }
+    let s = Float(slope), b = Float(intercept)
+    if px.bitsAllocated == 16 && px.bitsStored == 16 && !px.isEncapsulated && px.isLittleEndianData {
+        let raw = try px.frameBytes(0)
+        var lo: Int32 = .max, hi: Int32 = .min
+        raw.withUnsafeBytes { p in
+            if Int(bitPattern: p.baseAddress) % 2 != 0 {
+                // Odd address (not seen in practice: element values start at even offsets): load unaligned.
+                for i in 0..<n {
+                    let u = p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
+                    let v = px.pixelRepresentation == 1 ? Int32(Int16(bitPattern: u)) : Int32(u)
+                    lo = min(lo, v); hi = max(hi, v); out[i] = Float(v) * s + b
+                }
+            } else if px.pixelRepresentation == 1 {
+                let q = p.bindMemory(to: Int16.self)
+                for i in 0..<n { let v = Int32(q[i]); lo = min(lo, v); hi = max(hi, v); out[i] = Float(v) * s + b }
+            } else {
+                let q = p.bindMemory(to: UInt16.self)
+                for i in 0..<n { let v = Int32(q[i]); lo = min(lo, v); hi = max(hi, v); out[i] = Float(v) * s + b }
+            }
+        }
+        return (Double(lo), Double(hi))
+    }
+    let values = try px.storedValues(frame: 0)
+    var lo = Double.infinity, hi = -Double.infinity
+    for i in 0..<n {
+        lo = min(lo, values[i]); hi = max(hi, values[i])
+        out[i] = Float(values[i] * slope + intercept)
+    }
+    return (lo, hi)
+}

@@ -1,2 +1,0 @@
-import AnchorDICOM
-public struct RTObject { public init(file: DICOMFile) throws {} }
