@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "AnchorDICOM", targets: ["AnchorDICOM"]),
         .library(name: "AnchorRT", targets: ["AnchorRT"]),
+        .library(name: "AnchorDosimetry", targets: ["AnchorDosimetry"]),
         .executable(name: "anchor", targets: ["anchor"]),
         .executable(name: "anchor-fuzz", targets: ["AnchorFuzz"]),
     ],
@@ -18,10 +19,11 @@ let package = Package(
     targets: [
         .target(name: "AnchorDICOM"),
         .target(name: "AnchorRT", dependencies: ["AnchorDICOM"]),
+        .target(name: "AnchorDosimetry", dependencies: ["AnchorRT"]),
         .target(
             name: "AnchorCLI",
             dependencies: [
-                "AnchorDICOM", "AnchorRT",
+                "AnchorDICOM", "AnchorRT", "AnchorDosimetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -29,9 +31,10 @@ let package = Package(
         // Replays saved inputs normally; a libFuzzer entry point when built with
         // `swift build --product anchor-fuzz --sanitize=fuzzer -Xswiftc -DFUZZING`.
         .executableTarget(name: "AnchorFuzz", dependencies: ["AnchorDICOM", "AnchorRT"]),
-        .target(name: "AnchorTestSupport", dependencies: ["AnchorDICOM", "AnchorRT"], path: "Tests/AnchorTestSupport"),
+        .target(name: "AnchorTestSupport", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry"], path: "Tests/AnchorTestSupport"),
         .testTarget(name: "AnchorDICOMTests", dependencies: ["AnchorDICOM", "AnchorTestSupport"], resources: [.copy("Regressions")]),
         .testTarget(name: "AnchorRTTests", dependencies: ["AnchorRT", "AnchorTestSupport"]),
+        .testTarget(name: "AnchorDosimetryTests", dependencies: ["AnchorDosimetry", "AnchorTestSupport"]),
         .testTarget(name: "AnchorCLITests", dependencies: ["AnchorCLI", "AnchorTestSupport"]),
     ]
 )
