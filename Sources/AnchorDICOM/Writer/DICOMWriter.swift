@@ -83,7 +83,11 @@ public enum DICOMWriter {
             // Short-length VRs hold at most 65534 bytes; longer values can only be written as UN (PS3.5 6.2.2).
             if !vr.hasLongLength && padded > 0xFFFE { vr = .UN }
             header(e.tag, vr, UInt32(padded), into: &out)
-            let word = e.vr.wordSize
+            var word = e.vr.wordSize
+            if e.tag == .pixelData, let bits = ds.int(.bitsAllocated), bits >= 16 {
+                // Big endian pixel cells are swapped whole (32-bit doses as 4 bytes), as the reader decodes them.
+                word = bits / 8
+            }
             if !ds.isLittleEndian && word > 1 && raw.count % word == 0 {
                 let start = out.count
                 out.append(contentsOf: raw)

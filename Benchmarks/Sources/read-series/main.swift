@@ -1,0 +1,197 @@
+// read-series: the benchmark of issue 2 (not a timed test).
+//
+//   read-series FOLDER [REPS]            one JSON line per repetition
+//   read-series --stages FOLDER [REPS]   the same work, one stage at a time over all files, serially,
+//                                        with the time of each stage (where the time goes)
+//
+// A repetition lists FOLDER, reads every file with DICOMLoader.load (AnchorRT: read, parse, interpret,
+// in parallel), groups them with Case.assemble, takes the image series and decodes it with
+// ImageVolume(series:) to Float HU. `seconds` covers exactly that. The checks (slices, min/max stored
+// value, sum of the voxels as Double) are computed after the clock stops and printed, so the work
+// cannot be optimised away. Build with `swift build -c release --package-path Benchmarks`; run through
+// bench/read-series.sh, which measures cat, dcmdump and pydicom on the same files in the same run.
+
+import AnchorDICOM
+import AnchorRT
+import Foundation
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// User + system CPU seconds of this process so far (all threads).
+func cpuSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF, &u)
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) * 1e-6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) * 1e-6
+}
+
+func maxRSSMB() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF, &u)
+    return Double(u.ru_maxrss) / 1024 // KiB on Linux
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("read-series: \(message)\n".utf8))
+    exit(1)
+}
+
+/// Regular files directly in `folder` (not hidden), with their total size.
+func listFiles(_ folder: String) -> (paths: [String], bytes: Int) {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { fail("cannot list \(folder)") }
+    var paths: [String] = []
+    var total = 0
+    for name in names.sorted() where !name.hasPrefix(".") {
+        let p = folder + "/" + name
+        var st = stat()
+        if stat(p, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+            paths.append(p)
+            total += Int(st.st_size)
+        }
+    }
+    return (paths, total)
+}
+
+func f(_ x: Double, _ digits: Int = 6) -> String { String(format: "%.\(digits)f", x) }
+
+func json(_ pairs: [(String, String)]) -> String {
+    "{" + pairs.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+}
+
+func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+
+struct Checks {
+    var slices: Int
+    var rows: Int
+    var columns: Int
+    var minStored: Double
+    var maxStored: Double
+    var sum: Double
+
+    init(_ v: ImageVolume) {
+        slices = v.grid.frames
+        rows = v.grid.rows
+        columns = v.grid.columns
+        minStored = v.minStoredValue
+        maxStored = v.maxStoredValue
+        var s = 0.0
+        // Per-slice partial sums (Float voxels are exact in Double), then a Double total.
+        let plane = rows * columns
+        v.voxels.withUnsafeBufferPointer { p in
+            for k in 0..<slices {
+                var t = 0.0
+                for i in (k * plane)..<((k + 1) * plane) { t += Double(p[i]) }
+                s += t
+            }
+        }
+        sum = s
+    }
+
+    var fields: [(String, String)] {
+        [("slices", "\(slices)"), ("rows", "\(rows)"), ("columns", "\(columns)"),
+         ("min_stored", f(minStored, 1)), ("max_stored", f(maxStored, 1)), ("sum", f(sum, 1))]
+    }
+}
+
+/// One repetition of the benchmark proper.
+func repetition(_ folder: String, rep: Int) {
+    let cpu0 = cpuSeconds()
+    let t0 = now()
+    let listing = listFiles(folder)
+    let t1 = now()
+    let result = DICOMLoader.load([folder])
+    let t2 = now()
+    let cases = Case.assemble(result.members)
+    let t3 = now()
+    guard let series = cases.first?.series.first else {
+        fail("no image series in \(folder) (\(result.members.count) objects, \(result.failures.count) failures: \(result.failures.first.map { "\($0.file): \($0.message)" } ?? ""))")
+    }
+    let volume: ImageVolume
+    do { volume = try ImageVolume(series: series) } catch { fail("ImageVolume: \(error)") }
+    let t4 = now()
+    let cpu = cpuSeconds() - cpu0
+    let checks = Checks(volume)
+    var fields: [(String, String)] = [
+        ("tool", q("anchor")), ("rep", "\(rep)"), ("seconds", f(t4 - t0)),
+        ("list_s", f(t1 - t0)), ("load_s", f(t2 - t1)), ("assemble_s", f(t3 - t2)), ("volume_s", f(t4 - t3)),
+        ("cpu_s", f(cpu)), ("cpus", "\(ProcessInfo.processInfo.activeProcessorCount)"),
+        ("files", "\(listing.paths.count)"), ("bytes", "\(listing.bytes)"),
+        ("members", "\(result.members.count)"), ("failures", "\(result.failures.count)"),
+        ("series_in_case", "\(cases.first?.series.count ?? 0)"),
+    ]
+    fields += checks.fields
+    fields.append(("max_rss_mb", f(maxRSSMB(), 1)))
+    print(json(fields))
+    fflush(stdout)
+}
+
+/// The same work split into stages, each run serially over all files and timed on its own: reading the
+/// bytes, parsing the data set, interpreting it as an RT object (ImageSlice), sorting into a series,
+/// decoding pixels. Stage times add up to a serial run; compare with `seconds` of a normal repetition.
+func stages(_ folder: String, rep: Int) {
+    let t0 = now()
+    let listing = listFiles(folder)
+    let t1 = now()
+    var buffers: [[UInt8]] = []
+    buffers.reserveCapacity(listing.paths.count)
+    for p in listing.paths {
+        do { buffers.append(try readFileBytes(p)) } catch { fail("\(p): \(error)") }
+    }
+    let t2 = now()
+    var files: [DICOMFile] = []
+    files.reserveCapacity(buffers.count)
+    for (p, b) in zip(listing.paths, buffers) {
+        do { files.append(try DICOMFile(bytes: b, path: p)) } catch { fail("\(p): \(error)") }
+    }
+    buffers = []
+    let t3 = now()
+    var slices: [ImageSlice] = []
+    for file in files {
+        do {
+            if case .image(let s) = try RTObject(file: file) { slices.append(s) }
+        } catch { fail("\(file.path ?? "?"): \(error)") }
+    }
+    let t4 = now()
+    let series: ImageSeries
+    do { series = try ImageSeries(slices: slices) } catch { fail("ImageSeries: \(error)") }
+    let t5 = now()
+    let volume: ImageVolume
+    do { volume = try ImageVolume(series: series) } catch { fail("ImageVolume: \(error)") }
+    let t6 = now()
+    // Raw pixel bytes touched once, without conversion: the floor for the decode stage.
+    var rawSum = 0
+    let t7 = now()
+    for s in series.slices {
+        guard let px = s.pixels, let raw = try? px.frameBytes(0) else { continue }
+        raw.withUnsafeBytes { p in
+            let q = p.bindMemory(to: Int16.self)
+            var t = 0
+            for v in q { t &+= Int(v) }
+            rawSum &+= t
+        }
+    }
+    let t8 = now()
+    let checks = Checks(volume)
+    var fields: [(String, String)] = [
+        ("tool", q("anchor-stages")), ("rep", "\(rep)"),
+        ("list_s", f(t1 - t0)), ("read_bytes_s", f(t2 - t1)), ("parse_s", f(t3 - t2)), ("interpret_s", f(t4 - t3)),
+        ("sort_series_s", f(t5 - t4)), ("decode_volume_s", f(t6 - t5)), ("total_s", f(t6 - t0)),
+        ("raw_pixel_pass_s", f(t8 - t7)), ("raw_sum", "\(rawSum)"),
+        ("files", "\(listing.paths.count)"), ("bytes", "\(listing.bytes)"),
+    ]
+    fields += checks.fields
+    print(json(fields))
+    fflush(stdout)
+}
+
+var args = Array(CommandLine.arguments.dropFirst())
+let stageMode = args.first == "--stages"
+if stageMode { args.removeFirst() }
+guard let folder = args.first else { fail("usage: read-series [--stages] FOLDER [REPS]") }
+let reps = args.count > 1 ? (Int(args[1]) ?? 1) : 1
+for rep in 1...max(1, reps) {
+    if stageMode { stages(folder, rep: rep) } else { repetition(folder, rep: rep) }
+}
