@@ -24,13 +24,13 @@ func now() -> Double {
 /// User + system CPU seconds of this process so far (all threads).
 func cpuSeconds() -> Double {
     var u = rusage()
-    getrusage(RUSAGE_SELF, &u)
+    getrusage(RUSAGE_SELF.rawValue, &u)
     return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) * 1e-6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) * 1e-6
 }
 
 func maxRSSMB() -> Double {
     var u = rusage()
-    getrusage(RUSAGE_SELF, &u)
+    getrusage(RUSAGE_SELF.rawValue, &u)
     return Double(u.ru_maxrss) / 1024 // KiB on Linux
 }
 
@@ -79,9 +79,9 @@ struct Checks {
         maxStored = v.maxStoredValue
         var s = 0.0
         // Per-slice partial sums (Float voxels are exact in Double), then a Double total.
-        let plane = rows * columns
+        let plane = v.grid.rows * v.grid.columns, frames = v.grid.frames
         v.voxels.withUnsafeBufferPointer { p in
-            for k in 0..<slices {
+            for k in 0..<frames {
                 var t = 0.0
                 for i in (k * plane)..<((k + 1) * plane) { t += Double(p[i]) }
                 s += t
@@ -125,7 +125,7 @@ func repetition(_ folder: String, rep: Int) {
     fields += checks.fields
     fields.append(("max_rss_mb", f(maxRSSMB(), 1)))
     print(json(fields))
-    fflush(stdout)
+    fflush(nil)
 }
 
 /// The same work split into stages, each run serially over all files and timed on its own: reading the
@@ -184,7 +184,7 @@ func stages(_ folder: String, rep: Int) {
     ]
     fields += checks.fields
     print(json(fields))
-    fflush(stdout)
+    fflush(nil)
 }
 
 var args = Array(CommandLine.arguments.dropFirst())

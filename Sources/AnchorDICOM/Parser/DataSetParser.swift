@@ -44,20 +44,21 @@ struct DataSetParser {
     /// Parses elements from `pos` until `end` (or the item delimiter in an undefined-length item,
     /// or the end of group 0002 in `metaGroup` mode).
     func parseElements(pos: inout Int, end: Int, mode: Mode, explicit: Bool, little: Bool,
-                       encapsulated: Bool, depth: Int, charset: SpecificCharacterSet) throws -> DataSet {
+                       encapsulated: Bool, depth: Int, charset: SpecificCharacterSet, parent: Tag? = nil) throws -> DataSet {
         var elements: [DataElement] = []
         var charset = charset
         while true {
             if pos >= end {
                 if mode == .undefinedItem {
-                    throw error(.missingDelimiter, "item of undefined length ends without an Item Delimitation Item", at: pos)
+                    throw error(.missingDelimiter, "item of undefined length ends without an Item Delimitation Item", at: pos, tag: parent)
                 }
                 break
             }
             let remaining = end - pos
             if remaining < 8 {
                 if mode == .top && b[pos..<end].allSatisfy({ $0 == 0 }) { pos = end; break }
-                throw error(.truncated, "\(remaining) bytes left where a data element header (8 bytes or more) was expected", at: pos)
+                throw error(.truncated, "\(remaining) bytes left where a data element header (8 bytes or more) was expected", at: pos,
+                            tag: remaining >= 4 ? tag(at: pos, little) : nil)
             }
             if mode == .metaGroup && u16(pos, true) != 0x0002 { break }
             let start = pos
@@ -196,7 +197,7 @@ struct DataSetParser {
             pos = itemStart
             if length == DataSetParser.undefinedLength {
                 let item = try parseElements(pos: &pos, end: end, mode: .undefinedItem, explicit: explicit, little: little,
-                                             encapsulated: encapsulated, depth: depth, charset: charset)
+                                             encapsulated: encapsulated, depth: depth, charset: charset, parent: seqTag)
                 items.append(item)
             } else {
                 let len = Int(length)
@@ -205,7 +206,7 @@ struct DataSetParser {
                 }
                 var p = itemStart
                 let item = try parseElements(pos: &p, end: itemStart + len, mode: .definedItem, explicit: explicit, little: little,
-                                             encapsulated: encapsulated, depth: depth, charset: charset)
+                                             encapsulated: encapsulated, depth: depth, charset: charset, parent: seqTag)
                 items.append(item)
                 pos = itemStart + len
             }
