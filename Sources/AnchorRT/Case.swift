@@ -75,7 +75,7 @@ public struct Case: Sendable {
             }
             let missing = rs.referencedImageUIDs.subtracting(imageUIDs)
             if !missing.isEmpty && !series.isEmpty {
-                problems.append("structure set \(name): contours reference \(missing.count) image(s) that are not in the case")
+                problems.append("structure set \(name) references \(missing.count) image(s) that are not in the case")
             }
             if let f = rs.frameOfReferenceUIDs.first, !imageFORs.isEmpty, !imageFORs.contains(f) {
                 problems.append("structure set \(name) is on frame of reference \(f), the images on \(imageFORs.sorted().joined(separator: ", "))")

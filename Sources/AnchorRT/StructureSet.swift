@@ -11,6 +11,8 @@ public struct StructureSet: Sendable {
     public var frameOfReferenceUIDs: [String]
     /// Image series referenced through RT Referenced Study/Series Sequence.
     public var referencedSeriesUIDs: [String]
+    /// Images listed in the referenced series' Contour Image Sequence (C.8.8.5.2).
+    public var seriesImageUIDs: [String] = []
     public var rois: [ROI]
 
     /// One ROI: its definition, contours and observation.
@@ -81,6 +83,7 @@ public struct StructureSet: Sendable {
             for study in f.sequence(.rtReferencedStudySequence) {
                 for s in study.sequence(.rtReferencedSeriesSequence) {
                     if let uid = s.string(.seriesInstanceUID) { series.append(uid) }
+                    seriesImageUIDs += s.sequence(.contourImageSequence).compactMap { $0.string(.referencedSOPInstanceUID) }
                 }
             }
         }
@@ -128,7 +131,7 @@ public struct StructureSet: Sendable {
     /// Every image SOP Instance UID referenced by a contour or by the Contour Image Sequence of the
     /// referenced series.
     public var referencedImageUIDs: Set<String> {
-        var s = Set<String>()
+        var s = Set(seriesImageUIDs)
         for r in rois { for c in r.contours { s.formUnion(c.referencedSOPInstanceUIDs) } }
         return s
     }

@@ -3,6 +3,8 @@
 //   read-series FOLDER [REPS]            one JSON line per repetition
 //   read-series --stages FOLDER [REPS]   the same work, one stage at a time over all files, serially,
 //                                        with the time of each stage (where the time goes)
+//   read-series --what-if FOLDER [REPS]  ImageVolume(series:) against other ways to allocate and fill
+//                                        the voxel array (same decode loop, results compared bytewise)
 //
 // A repetition lists FOLDER, reads every file with DICOMLoader.load (AnchorRT: read, parse, interpret,
 // in parallel), groups them with Case.assemble, takes the image series and decodes it with
@@ -187,11 +189,113 @@ func stages(_ folder: String, rep: Int) {
     fflush(nil)
 }
 
+
+// MARK: What-if: other ways to build the volume, measured against ImageVolume(series:)
+
+/// The 16-bit native loop of AnchorRT's decodeSlice (internal there), copied so the variants below
+/// decode exactly as the library does.
+@inline(__always)
+func decode16(_ raw: UnsafeRawBufferPointer, signed: Bool, n: Int, s: Float, b: Float, into out: UnsafeMutablePointer<Float>) -> (Int32, Int32) {
+    var lo: Int32 = .max, hi: Int32 = .min
+    if signed {
+        let q = raw.bindMemory(to: Int16.self)
+        for i in 0..<n { let v = Int32(q[i]); lo = min(lo, v); hi = max(hi, v); out[i] = Float(v) * s + b }
+    } else {
+        let q = raw.bindMemory(to: UInt16.self)
+        for i in 0..<n { let v = Int32(q[i]); lo = min(lo, v); hi = max(hi, v); out[i] = Float(v) * s + b }
+    }
+    return (lo, hi)
+}
+
+enum Alloc { case zeroed, uninitialized, uninitializedHugePages, prefaulted }
+
+/// Builds the voxels like ImageVolume(series:) (slices decoded in parallel), with the output array
+/// allocated as `alloc` says. Returns the voxels and the time for allocation + decode (for
+/// `.prefaulted`, the array is allocated and touched before the clock starts).
+func buildVolume(_ series: ImageSeries, _ alloc: Alloc, parallel: Bool = true) -> ([Float], Double) {
+    let slices = series.slices
+    let plane = series.grid.rows * series.grid.columns
+    let n = plane * slices.count
+    var pre: [Float] = []
+    if alloc == .prefaulted { pre = [Float](repeating: 0, count: n) }
+    let t0 = now()
+    func decodeAll(_ base: UnsafeMutablePointer<Float>) {
+        nonisolated(unsafe) let out = base
+        let work: @Sendable (Int) -> Void = { k in
+            let sl = slices[k]
+            guard let px = sl.pixels, let raw = try? px.frameBytes(0) else {
+                (out + k * plane).initialize(repeating: 0, count: plane); return
+            }
+            raw.withUnsafeBytes { r in
+                _ = decode16(r, signed: px.pixelRepresentation == 1, n: plane, s: Float(sl.rescaleSlope), b: Float(sl.rescaleIntercept), into: out + k * plane)
+            }
+        }
+        if parallel { DispatchQueue.concurrentPerform(iterations: slices.count, execute: work) } else { for k in 0..<slices.count { work(k) } }
+    }
+    var voxels: [Float]
+    switch alloc {
+    case .zeroed:
+        voxels = [Float](repeating: 0, count: n)
+        voxels.withUnsafeMutableBufferPointer { decodeAll($0.baseAddress!) }
+    case .prefaulted:
+        voxels = pre
+        pre = [] // no second reference: writing must not copy on write
+        voxels.withUnsafeMutableBufferPointer { decodeAll($0.baseAddress!) }
+    case .uninitialized, .uninitializedHugePages:
+        voxels = [Float](unsafeUninitializedCapacity: n) { buf, count in
+            #if os(Linux)
+            if alloc == .uninitializedHugePages {
+                // Ask for 2 MB pages on the 2 MB-aligned interior of the (mmap-backed) buffer.
+                let page = 2 << 20
+                let start = (Int(bitPattern: buf.baseAddress!) + page - 1) & ~(page - 1)
+                let end = (Int(bitPattern: buf.baseAddress!) + n * 4) & ~(page - 1)
+                if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, 14 /* MADV_HUGEPAGE */) }
+            }
+            #endif
+            decodeAll(buf.baseAddress!)
+            count = n
+        }
+    }
+    return (voxels, now() - t0)
+}
+
+func whatIf(_ folder: String, rep: Int) {
+    let result = DICOMLoader.load([folder])
+    guard let series = Case.assemble(result.members).first?.series.first else { fail("no image series in \(folder)") }
+    var fields: [(String, String)] = [("tool", q("anchor-what-if")), ("rep", "\(rep)")]
+    // Reference: the library as it is.
+    let t0 = now()
+    guard let reference = try? ImageVolume(series: series) else { fail("ImageVolume failed") }
+    fields.append(("image_volume_s", f(now() - t0)))
+    do {
+        let t1 = now()
+        let zeros = [Float](repeating: 0, count: reference.voxels.count)
+        fields.append(("zeroed_alloc_only_s", f(now() - t1)))
+        if zeros[zeros.count / 2] != 0 { fail("?") }
+    }
+    for (name, alloc, parallel) in [("zeroed", Alloc.zeroed, true), ("uninit", .uninitialized, true),
+                                    ("uninit_hugepages", .uninitializedHugePages, true), ("prefaulted", .prefaulted, true),
+                                    ("uninit_serial", .uninitialized, false), ("prefaulted_serial", .prefaulted, false)] {
+        let (v, t) = buildVolume(series, alloc, parallel: parallel)
+        let same = v.count == reference.voxels.count && v.withUnsafeBytes { a in reference.voxels.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
+        if !same { fail("variant \(name) decoded different voxels") }
+        fields.append((name + "_s", f(t)))
+    }
+    print(json(fields))
+    fflush(nil)
+}
+
 var args = Array(CommandLine.arguments.dropFirst())
-let stageMode = args.first == "--stages"
-if stageMode { args.removeFirst() }
-guard let folder = args.first else { fail("usage: read-series [--stages] FOLDER [REPS]") }
+let mode = args.first.flatMap { $0.hasPrefix("--") ? $0 : nil }
+if mode != nil { args.removeFirst() }
+guard let folder = args.first, [nil, "--stages", "--what-if"].contains(mode) else {
+    fail("usage: read-series [--stages | --what-if] FOLDER [REPS]")
+}
 let reps = args.count > 1 ? (Int(args[1]) ?? 1) : 1
 for rep in 1...max(1, reps) {
-    if stageMode { stages(folder, rep: rep) } else { repetition(folder, rep: rep) }
+    switch mode {
+    case "--stages": stages(folder, rep: rep)
+    case "--what-if": whatIf(folder, rep: rep)
+    default: repetition(folder, rep: rep)
+    }
 }

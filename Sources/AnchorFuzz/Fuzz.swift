@@ -34,22 +34,27 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 #else
-var paths: [String] = []
-for arg in CommandLine.arguments.dropFirst() {
-    var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: arg, isDirectory: &isDir), isDir.boolValue {
-        let e = FileManager.default.enumerator(atPath: arg)
-        while let p = e?.nextObject() as? String {
-            var d: ObjCBool = false
-            let full = arg + "/" + p
-            if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue { paths.append(full) }
+@main
+struct Replay {
+    static func main() {
+        var paths: [String] = []
+        for arg in CommandLine.arguments.dropFirst() {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: arg, isDirectory: &isDir), isDir.boolValue {
+                let e = FileManager.default.enumerator(atPath: arg)
+                while let p = e?.nextObject() as? String {
+                    var d: ObjCBool = false
+                    let full = arg + "/" + p
+                    if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue { paths.append(full) }
+                }
+            } else {
+                paths.append(arg)
+            }
         }
-    } else {
-        paths.append(arg)
+        for p in paths.sorted() {
+            guard let bytes = try? readFileBytes(p) else { print("\(p): unreadable"); continue }
+            print("\(p): \(exercise(bytes))")
+        }
     }
-}
-for p in paths.sorted() {
-    guard let bytes = try? readFileBytes(p) else { print("\(p): unreadable"); continue }
-    print("\(p): \(exercise(bytes))")
 }
 #endif
