@@ -10,20 +10,29 @@ let package = Package(
         .library(name: "AnchorDICOM", targets: ["AnchorDICOM"]),
         .library(name: "AnchorRT", targets: ["AnchorRT"]),
         .library(name: "AnchorDosimetry", targets: ["AnchorDosimetry"]),
+        .library(name: "AnchorQA", targets: ["AnchorQA"]),
+        .library(name: "AnchorPhantoms", targets: ["AnchorPhantoms"]),
         .executable(name: "anchor", targets: ["anchor"]),
         .executable(name: "anchor-fuzz", targets: ["AnchorFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .target(name: "AnchorDICOM"),
         .target(name: "AnchorRT", dependencies: ["AnchorDICOM"]),
         .target(name: "AnchorDosimetry", dependencies: ["AnchorRT"]),
         .target(
+            name: "AnchorQA",
+            dependencies: ["AnchorDosimetry", "AnchorRT", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources/Protocols")]
+        ),
+        .target(name: "AnchorPhantoms", dependencies: ["AnchorRT", "AnchorDICOM"]),
+        .target(
             name: "AnchorCLI",
             dependencies: [
-                "AnchorDICOM", "AnchorRT", "AnchorDosimetry",
+                "AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorQA", "AnchorPhantoms",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -31,10 +40,12 @@ let package = Package(
         // Replays saved inputs normally; a libFuzzer entry point when built with
         // `swift build --product anchor-fuzz --sanitize=fuzzer -Xswiftc -DFUZZING`.
         .executableTarget(name: "AnchorFuzz", dependencies: ["AnchorDICOM", "AnchorRT"]),
-        .target(name: "AnchorTestSupport", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry"], path: "Tests/AnchorTestSupport"),
+        .target(name: "AnchorTestSupport", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorPhantoms"], path: "Tests/AnchorTestSupport"),
         .testTarget(name: "AnchorDICOMTests", dependencies: ["AnchorDICOM", "AnchorTestSupport"], resources: [.copy("Regressions")]),
         .testTarget(name: "AnchorRTTests", dependencies: ["AnchorRT", "AnchorTestSupport"]),
         .testTarget(name: "AnchorDosimetryTests", dependencies: ["AnchorDosimetry", "AnchorTestSupport"]),
+        .testTarget(name: "AnchorQATests", dependencies: ["AnchorQA", "AnchorTestSupport"]),
+        .testTarget(name: "AnchorPhantomsTests", dependencies: ["AnchorPhantoms", "AnchorDosimetry", "AnchorTestSupport"]),
         .testTarget(name: "AnchorCLITests", dependencies: ["AnchorCLI", "AnchorTestSupport"]),
     ]
 )
