@@ -6,7 +6,7 @@ public struct AnchorCommand: ParsableCommand {
         commandName: "anchor",
         abstract: "Anchor: DICOM-RT review for paediatric radiotherapy networks.",
         version: "0.1.0",
-        subcommands: [InspectCommand.self, DVHCommand.self, CheckCommand.self, ProtocolsCommand.self, DeidCommand.self, PhantomCommand.self]
+        subcommands: [InspectCommand.self, DVHCommand.self, CheckCommand.self, ProtocolsCommand.self, DeidCommand.self, PhantomCommand.self, GammaCommand.self]
     )
     public init() {}
 }
