@@ -176,3 +176,11 @@ struct Inflater {
         }
     }
 }
+
+/// Inflates a raw DEFLATE stream (RFC 1951), refusing to produce more than `maxOutput` bytes.
+/// Used for deflated data sets and for zip archives of cases.
+public func inflateRaw(_ data: ArraySlice<UInt8>, maxOutput: Int) throws -> [UInt8] {
+    do { return try Inflater.inflate(data, maxOutput: maxOutput) } catch {
+        throw DICOMError(.decodeFailed, "deflate stream could not be inflated (\(error))")
+    }
+}
