@@ -1,7 +1,181 @@
+import AnchorDICOM
+import AnchorQA
+import AnchorRT
 import ArgumentParser
+import Foundation
 
-/// `anchor check`: placeholder until its issue lands.
+/// `anchor check PATH --protocol ID|FILE [--age YEARS] [--prescription GY] [--json | --html FILE]`:
+/// grades a case against a protocol.
 struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "Grade a case against a protocol (not yet implemented).")
-    func run() throws { throw ValidationError("anchor check is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Grade a case's plan against a protocol: per protocol, acceptable or unacceptable variation.",
+        discussion: """
+        Reads the DICOM files under PATH, picks the structure set and the plan-sum dose (summation type \
+        PLAN preferred), computes the DVHs of the structures the protocol names (matched by TG-263 name, \
+        aliases, case and punctuation), and grades every constraint. Prints a table (default), one JSON \
+        document (--json), or writes a self-contained HTML report (--html FILE).
+
+        Percent-of-prescription limits use --prescription, else the plan's prescription, else the \
+        protocol's prescription_gy; the output says which. Age-banded constraints use --age, else \
+        Patient's Age (0010,1010), else every band is evaluated and the output says so.
+
+        Exit status: 0 when the plan was graded (whatever the grades), 64 for an unknown protocol id \
+        (the valid ids are listed), 65 for input that cannot be read or graded (including a malformed \
+        protocol file: the error names the file, line and field), 66 when a path does not exist.
+        """
+    )
+
+    @Argument(help: "A case folder (or DICOM files' folder) holding the structure set, dose and plan.")
+    var path: String
+
+    @Option(name: .customLong("protocol"), help: "A protocol id from `anchor protocols`, or a protocol YAML file.")
+    var protocolName: String
+
+    @Option(help: "Patient age at treatment in years, for age-banded constraints.")
+    var age: Double?
+
+    @Option(help: "Prescription dose in Gy for percent-of-prescription limits (overrides the plan and protocol).")
+    var prescription: Double?
+
+    @Flag(help: "Print one JSON document (snake_case keys) instead of text.")
+    var json = false
+
+    @Option(help: "Write the QA report as one self-contained HTML file.")
+    var html: String?
+
+    func validate() throws {
+        if json && html != nil { throw ValidationError("--json and --html cannot be used together") }
+        if let a = age, !(a >= 0 && a < 150) { throw ValidationError("--age must be a number of years between 0 and 150") }
+        if let p = prescription, !(p > 0 && p.isFinite) { throw ValidationError("--prescription must be a positive dose in Gy") }
+    }
+
+    func run() throws {
+        let library = ProtocolLibrary.bundled()
+        let definition: TreatmentProtocol
+        do {
+            definition = try library.resolve(protocolName)
+        } catch let e as QAError {
+            printError("error: \(e)")
+            switch e.code {
+            case .unknownProtocol: throw ExitCode(ExitStatus.usage)
+            case .unreadableProtocol where !FileManager.default.fileExists(atPath: protocolName): throw ExitCode(ExitStatus.noInput)
+            default: throw ExitCode(ExitStatus.dataError)
+            }
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            printError("error: \(path): no such file or folder")
+            throw ExitCode(ExitStatus.noInput)
+        }
+        let progress = ProgressLine("Reading files", enabled: !json)
+        let loaded = DICOMLoader.load([path], progress: { progress.update($0, $1) })
+        progress.finish()
+        let cases = Case.assemble(loaded.members)
+        // Objects under one path are one case even when their Patient IDs differ (a converter that
+        // rewrote the dose's identity): grade them together and say so.
+        var chosenCase = cases.first(where: { !$0.structureSets.isEmpty && !$0.doses.isEmpty })
+        var mergedNote: String?
+        if chosenCase == nil, cases.count > 1 {
+            let all = Case(members: loaded.members)
+            if !all.structureSets.isEmpty && !all.doses.isEmpty {
+                chosenCase = all
+                mergedNote = "the objects carry \(cases.count) different Patient IDs (\(cases.map { $0.patientID ?? "?" }.joined(separator: ", "))); graded together as one case"
+            }
+        }
+        guard let chosen = chosenCase else {
+            var why = "no case under \(path) has both an RT Structure Set and an RT Dose"
+            if !loaded.failures.isEmpty { why += " (\(loaded.failures.count) files could not be read, first: \(loaded.failures[0].file): \(loaded.failures[0].message))" }
+            printError("error: \(why)")
+            throw ExitCode(ExitStatus.dataError)
+        }
+        let grading: CaseGrading
+        let provider: DVHMetricProvider
+        do {
+            grading = try CaseGrading(chosen)
+            provider = try grading.provider(for: definition)
+        } catch let e as QAError {
+            printError("error: \(e)")
+            throw ExitCode(ExitStatus.dataError)
+        }
+        let caseFiles = mergedNote != nil ? loaded.files : loaded.members.filter { $0.file.dataSet.string(.patientID) == chosen.patientID }.map(\.file)
+        let (rx, rxSource) = EvaluationContext.resolvePrescription(commandLine: prescription, plan: grading.plan?.prescriptionGy,
+                                                                   protocol: definition.prescriptionGy)
+        var context = EvaluationContext(prescriptionGy: rx, prescriptionSource: rxSource)
+        if let a = age {
+            context.ageYears = a
+            context.ageSource = .commandLine
+        } else if let a = CaseGrading.patientAgeYears(caseFiles) {
+            context.ageYears = a
+            context.ageSource = .dicom
+        }
+        let evaluation = ProtocolEvaluator.evaluate(definition, provider: provider, context: context)
+        var summary = grading.summary(path: path)
+        if let m = mergedNote { summary.problems.insert(m, at: 0) }
+        else if cases.count > 1 { summary.problems.append("\(cases.count) cases under the path; graded patient \(chosen.patientID ?? "?")") }
+        for f in loaded.failures { summary.problems.append("\(f.file) could not be read: \(f.message)") }
+        let report = QAReport(evaluation: evaluation, caseSummary: summary, dvhs: QAReport.dvhs(for: evaluation, provider: provider),
+                              generator: "Anchor \(AnchorCommand.configuration.version)")
+        if json {
+            print(CheckCommand.document(report).serialized())
+        } else if let out = html {
+            do {
+                try report.html.write(toFile: out, atomically: true, encoding: .utf8)
+            } catch {
+                printError("error: cannot write \(out): \(error.localizedDescription)")
+                throw ExitCode(ExitStatus.noInput)
+            }
+            print("wrote \(out): \(evaluation.results.count) constraints, overall \(evaluation.overall.label)")
+        } else {
+            print(report.text, terminator: "")
+        }
+    }
+
+    /// The JSON document of `anchor check --json`.
+    static func document(_ report: QAReport) -> JSON {
+        let e = report.evaluation
+        let p = e.protocolDefinition
+        let s = report.caseSummary
+        let results: [JSON] = e.results.map { r in
+            .object([
+                ("structure", .string(r.constraint.structure)),
+                ("matched_structure", .from(r.matchedStructure)),
+                ("metric", .string(r.constraint.metric.description)),
+                ("value", .from(r.value)),
+                ("unit", .string(r.unit)),
+                ("grade", .string(r.grade.rawValue)),
+                ("limit", .string(r.constraint.perProtocol.text)),
+                ("source", .from(r.constraint.source)),
+                ("acceptable_limit", .from(r.constraint.acceptable?.text)),
+                ("value_gy", .from(r.valueGy)),
+                ("age_band", .from(r.constraint.ageBand?.text)),
+                ("optional", .bool(r.constraint.optional)),
+                ("counts_in_overall", .bool(!r.excludedFromOverall)),
+                ("reason", .from(r.reason)),
+                ("note", .from(r.constraint.note)),
+            ])
+        }
+        return .object([
+            ("protocol", .object([("id", .string(p.id)), ("version", .string(p.version)), ("name", .string(p.name)),
+                                  ("source", .string(p.source)), ("kind", .string(p.kind.rawValue))])),
+            ("results", .array(results)),
+            ("overall", .string(e.overall.rawValue)),
+            ("prescription_gy", .from(e.context.prescriptionGy)),
+            ("prescription_source", .string(e.context.prescriptionSource.rawValue)),
+            ("age_years", .from(e.context.ageYears)),
+            ("age_source", .string(e.context.ageSource.rawValue)),
+            ("case", .object([
+                ("path", .from(s.path)), ("patient_id", .from(s.patientID)), ("plan_label", .from(s.planLabel)),
+                ("plan_prescription_gy", .from(s.planPrescriptionGy)), ("fractions", .from(s.fractions)),
+                ("structure_set_label", .from(s.structureSetLabel)), ("dose_file", .from(s.doseFile)),
+                ("dose_summation_type", .from(s.doseSummationType)), ("dose_max_gy", .from(s.doseMaxGy)),
+            ])),
+            ("unmatched_structures", .array(e.unmatchedStructures.map { .string($0) })),
+            ("unused_rois", .array(e.unusedROIs.map { .string($0) })),
+            ("skipped_for_age", .array(e.skippedForAge.map { c in
+                .object([("structure", .string(c.structure)), ("metric", .string(c.metric.description)), ("age_band", .from(c.ageBand?.text))])
+            })),
+            ("notes", .array(e.notes.map { .string($0) })),
+            ("problems", .array(s.problems.map { .string($0) })),
+        ])
+    }
 }
