@@ -116,7 +116,7 @@ struct CheckCommand: ParsableCommand {
         let report = QAReport(evaluation: evaluation, caseSummary: summary, dvhs: QAReport.dvhs(for: evaluation, provider: provider),
                               generator: "Anchor \(AnchorCommand.configuration.version)")
         if json {
-            print(CheckCommand.document(report).serialized())
+            print(report.json.serialized())
         } else if let out = html {
             do {
                 try report.html.write(toFile: out, atomically: true, encoding: .utf8)
@@ -128,54 +128,5 @@ struct CheckCommand: ParsableCommand {
         } else {
             print(report.text, terminator: "")
         }
-    }
-
-    /// The JSON document of `anchor check --json`.
-    static func document(_ report: QAReport) -> JSON {
-        let e = report.evaluation
-        let p = e.protocolDefinition
-        let s = report.caseSummary
-        let results: [JSON] = e.results.map { r in
-            .object([
-                ("structure", .string(r.constraint.structure)),
-                ("matched_structure", .from(r.matchedStructure)),
-                ("metric", .string(r.constraint.metric.description)),
-                ("value", .from(r.value)),
-                ("unit", .string(r.unit)),
-                ("grade", .string(r.grade.rawValue)),
-                ("limit", .string(r.constraint.perProtocol.text)),
-                ("source", .from(r.constraint.source)),
-                ("acceptable_limit", .from(r.constraint.acceptable?.text)),
-                ("value_gy", .from(r.valueGy)),
-                ("age_band", .from(r.constraint.ageBand?.text)),
-                ("optional", .bool(r.constraint.optional)),
-                ("counts_in_overall", .bool(!r.excludedFromOverall)),
-                ("reason", .from(r.reason)),
-                ("note", .from(r.constraint.note)),
-            ])
-        }
-        return .object([
-            ("protocol", .object([("id", .string(p.id)), ("version", .string(p.version)), ("name", .string(p.name)),
-                                  ("source", .string(p.source)), ("kind", .string(p.kind.rawValue))])),
-            ("results", .array(results)),
-            ("overall", .string(e.overall.rawValue)),
-            ("prescription_gy", .from(e.context.prescriptionGy)),
-            ("prescription_source", .string(e.context.prescriptionSource.rawValue)),
-            ("age_years", .from(e.context.ageYears)),
-            ("age_source", .string(e.context.ageSource.rawValue)),
-            ("case", .object([
-                ("path", .from(s.path)), ("patient_id", .from(s.patientID)), ("plan_label", .from(s.planLabel)),
-                ("plan_prescription_gy", .from(s.planPrescriptionGy)), ("fractions", .from(s.fractions)),
-                ("structure_set_label", .from(s.structureSetLabel)), ("dose_file", .from(s.doseFile)),
-                ("dose_summation_type", .from(s.doseSummationType)), ("dose_max_gy", .from(s.doseMaxGy)),
-            ])),
-            ("unmatched_structures", .array(e.unmatchedStructures.map { .string($0) })),
-            ("unused_rois", .array(e.unusedROIs.map { .string($0) })),
-            ("skipped_for_age", .array(e.skippedForAge.map { c in
-                .object([("structure", .string(c.structure)), ("metric", .string(c.metric.description)), ("age_band", .from(c.ageBand?.text))])
-            })),
-            ("notes", .array(e.notes.map { .string($0) })),
-            ("problems", .array(s.problems.map { .string($0) })),
-        ])
     }
 }

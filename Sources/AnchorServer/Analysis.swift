@@ -1,0 +1,80 @@
+import AnchorDICOM
+import AnchorDosimetry
+import AnchorQA
+import AnchorRT
+import Fluent
+import Vapor
+
+/// The bundled protocol library, loaded once.
+enum ServerProtocols {
+    static let library = ProtocolLibrary.bundled()
+    static var ids: [String] { library.ids.sorted() }
+    static func exists(_ id: String) -> Bool { library.find(id: id) != nil }
+}
+
+/// The analysis job: the DVHs and the protocol check of one case version, computed from its stored
+/// files with the same engine as `anchor dvh` and `anchor check`, and stored with the version.
+enum Analysis {
+    struct Output: Sendable {
+        var dvhJSON: String
+        var checkJSON: String
+        var reportHTML: String
+        var dvhSVG: String
+        var overall: String
+    }
+
+    static func run(versionID: UUID, app: Application) async throws {
+        guard let version = try await CaseVersion.find(versionID, on: app.db),
+              let c = try await ReviewCase.find(version.$reviewCase.id, on: app.db) else { return }
+        let files = try await StoredFile.query(on: app.db).filter(\.$version.$id == versionID).all()
+        let store = app.objectStore
+        let paths = files.map { store.path(for: $0.sha256) }
+        let protocolID = c.protocolID, age = c.ageYears
+        let result: Result<Output, Error>
+        do {
+            result = .success(try await app.threadPool.runIfActive { try compute(paths: paths, protocolID: protocolID, ageYears: age) })
+        } catch {
+            result = .failure(error)
+        }
+        try await app.db.transaction { tx in
+            switch result {
+            case .success(let out):
+                version.dvhJSON = out.dvhJSON
+                version.checkJSON = out.checkJSON
+                version.reportHTML = out.reportHTML
+                version.dvhSVG = out.dvhSVG
+                version.worstGrade = out.overall
+                version.failure = nil
+                version.status = ReviewCase.Status.qaComplete.rawValue
+            case .failure(let e):
+                version.failure = "\(e)"
+                version.status = ReviewCase.Status.qaFailed.rawValue
+            }
+            version.analysedAt = Date()
+            try await version.save(on: tx)
+            // Only the current version moves the case.
+            guard c.currentVersion == version.number else { return }
+            c.worstGrade = version.worstGrade
+            if case .success = result {
+                try await Workflow.transition(c, to: .qaComplete, by: nil, on: tx)
+                try await Workflow.afterAnalysis(c, on: tx)
+            } else {
+                try await Workflow.transition(c, to: .qaFailed, by: nil, on: tx)
+            }
+        }
+    }
+
+    /// The engine's work for one case version (runs on the thread pool).
+    static func compute(paths: [String], protocolID: String, ageYears: Double) throws -> Output {
+        let loaded = DICOMLoader.load(paths)
+        if let f = loaded.failures.first { throw Abort(.unprocessableEntity, reason: "\(f.file): \(f.message)") }
+        let cases = Case.assemble(loaded.members)
+        guard cases.count == 1, let theCase = cases.first else {
+            throw Abort(.unprocessableEntity, reason: "the files hold \(cases.count) patients; a case is one patient")
+        }
+        guard let p = ServerProtocols.library.find(id: protocolID) else { throw Abort(.unprocessableEntity, reason: "unknown protocol \(protocolID)") }
+        let qa = try CaseQA.run(theCase, protocol: p, ageYears: ageYears, generator: "Anchor server")
+        return Output(dvhJSON: qa.dvh.serialized(pretty: false), checkJSON: qa.check.serialized(pretty: false),
+                      reportHTML: qa.html, dvhSVG: qa.svg, overall: qa.overall.rawValue)
+    }
+}

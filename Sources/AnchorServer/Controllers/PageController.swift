@@ -1,0 +1,135 @@
+import Fluent
+import Leaf
+import Vapor
+
+/// The browser pages (Leaf): sign in, case list, case page, upload. Light on purpose: one small CSS
+/// file, no framework, a few lines of JavaScript only for upload progress.
+struct PageController: RouteCollection {
+    func boot(routes: RoutesBuilder) throws {
+        let pages = routes.grouped(User.sessionAuthenticator())
+        pages.get("login", use: loginPage)
+        pages.grouped(CSRF()).post("login", use: loginSubmit)
+        let signedIn = pages.grouped(RequireUser(redirect: true))
+        signedIn.get(use: caseList)
+        signedIn.get("cases", ":id", use: casePage)
+        signedIn.get("upload", use: uploadPage)
+        let forms = signedIn.grouped(CSRF())
+        forms.post("logout", use: logout)
+        forms.on(.POST, "upload", body: .collect(maxSize: "1gb"), use: uploadSubmit)
+    }
+
+    struct Layout: Encodable {
+        var title: String
+        var user: String?
+        var role: String?
+        var csrf: String
+    }
+
+    func layout(_ req: Request, _ title: String) -> Layout {
+        let u = req.auth.get(User.self)
+        return Layout(title: title, user: u?.email, role: u?.role, csrf: CSRF.token(req))
+    }
+
+    struct LoginContext: Encodable { var layout: Layout; var error: String?; var email: String? }
+
+    func loginPage(req: Request) async throws -> View {
+        try await req.view.render("login", LoginContext(layout: layout(req, "Sign in"), error: nil, email: nil))
+    }
+
+    func loginSubmit(req: Request) async throws -> Response {
+        struct Form: Content { var email: String; var password: String }
+        let form = try req.content.decode(Form.self)
+        do {
+            let user = try await SignIn.verify(email: form.email, password: form.password, on: req)
+            req.auth.login(user)
+            req.session.authenticate(user)
+            await Audit.record(req, user: user, action: "login", detail: "browser")
+            return req.redirect(to: "/")
+        } catch let e as AbortError {
+            let view = try await req.view.render("login", LoginContext(layout: layout(req, "Sign in"), error: e.reason, email: form.email))
+            let res = try await view.encodeResponse(for: req)
+            res.status = e.status
+            return res
+        }
+    }
+
+    func logout(req: Request) async throws -> Response {
+        req.auth.logout(User.self)
+        req.session.destroy()
+        return req.redirect(to: "/login")
+    }
+
+    struct ListContext: Encodable { var layout: Layout; var cases: [CaseDTO]; var canUpload: Bool }
+
+    func caseList(req: Request) async throws -> View {
+        let user = try req.user
+        let cases = try await Access.cases(for: user, on: req.db).sort(\.$createdAt, .descending).all()
+        await Audit.record(req, user: user, action: "list_cases", detail: "\(cases.count) cases (page)")
+        return try await req.view.render("cases", ListContext(layout: layout(req, "Cases"), cases: try await CaseQueries.dtos(cases, on: req.db),
+                                                              canUpload: user.roleValue != .reviewer))
+    }
+
+    struct ResultRow: Decodable, Encodable {
+        var structure: String?
+        var matched_structure: String?
+        var metric: String?
+        var value: Double?
+        var unit: String?
+        var grade: String?
+        var limit: String?
+        var source: String?
+        var reason: String?
+    }
+
+    struct CaseContext: Encodable {
+        var layout: Layout
+        var c: CaseDTO
+        var versionStatus: String
+        var failure: String?
+        var results: [ResultRow]
+        var overall: String?
+        var svg: String?
+        var hasReport: Bool
+    }
+
+    func casePage(req: Request) async throws -> View {
+        let user = try req.user
+        let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
+        await Audit.record(req, user: user, action: "view_case", caseID: c.id, detail: "page")
+        let v = try await CaseQueries.currentVersion(of: c, on: req.db)
+        var results: [ResultRow] = []
+        var overall: String?
+        if let check = v?.checkJSON, let data = check.data(using: .utf8) {
+            struct Check: Decodable { var results: [ResultRow]?; var overall: String? }
+            let parsed = try? JSONDecoder().decode(Check.self, from: data)
+            results = parsed?.results ?? []
+            overall = parsed?.overall
+        }
+        let dto = try await CaseQueries.dtos([c], on: req.db)[0]
+        return try await req.view.render("case", CaseContext(layout: layout(req, "Case \(c.pseudonym ?? "")"), c: dto,
+                                                             versionStatus: v?.status ?? c.status, failure: v?.failure, results: results,
+                                                             overall: overall, svg: v?.dvhSVG, hasReport: v?.reportHTML != nil))
+    }
+
+    struct UploadContext: Encodable { var layout: Layout; var protocols: [String]; var error: String? }
+
+    func uploadPage(req: Request) async throws -> View {
+        try await req.view.render("upload", UploadContext(layout: layout(req, "Submit a case"), protocols: ServerProtocols.ids, error: nil))
+    }
+
+    func uploadSubmit(req: Request) async throws -> Response {
+        let user = try req.user
+        do {
+            guard user.roleValue != .reviewer else { throw Abort(.forbidden, reason: "Reviewers do not submit cases.") }
+            let (uploads, submission) = try CaseUploadForm.decode(req)
+            let outcome = try await Ingest.submit(uploads, submission: submission, by: user, app: req.application, db: req.db)
+            await Audit.record(req, user: user, action: "submit_case", caseID: outcome.caseID, detail: "\(outcome.files) files (page)")
+            return req.redirect(to: "/cases/\(outcome.caseID.uuidString)")
+        } catch let e as AbortError {
+            let view = try await req.view.render("upload", UploadContext(layout: layout(req, "Submit a case"), protocols: ServerProtocols.ids, error: e.reason))
+            let res = try await view.encodeResponse(for: req)
+            res.status = e.status
+            return res
+        }
+    }
+}
