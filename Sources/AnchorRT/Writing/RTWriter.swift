@@ -48,7 +48,8 @@ public enum RTWriter {
         ds.set(Tag(0x0008_0050), .SH, "")
         ds.set(.modality, .CS, modality)
         ds.set(.manufacturer, .LO, c.manufacturer)
-        ds.set(Tag(0x0008_0090), .PN, "")
+        ds.set(Tag(0x0008_0090), .PN, "")   // Referring Physician's Name (type 2)
+        ds.set(Tag(0x0008_1070), .PN, "")   // Operators' Name (type 2, C.7.3.1)
         if let d = c.studyDescription { ds.set(Tag(0x0008_1030), .LO, d) }
         ds.set(.patientName, .PN, c.patientName)
         ds.set(.patientID, .LO, c.patientID)
@@ -81,6 +82,8 @@ public enum RTWriter {
             ds.set(.sliceThickness, .DS, number: grid.uniformFrameSpacing ?? grid.spacing.k)
             ds.set(Tag(0x0018_0060), .DS, number: 120) // KVP
             ds.set(.instanceNumber, .IS, number: Double(k + 1))
+            ds.set(Tag(0x0020_0012), .IS, number: 1)  // Acquisition Number (type 2, C.7.6.1)
+            ds.set(Tag(0x0020_0060), .CS, "")         // Laterality (type 2C, C.7.3.1)
             let p = grid.position(0, 0, k)
             ds.set(.imagePositionPatient, .DS, numbers: p.array)
             ds.set(.imageOrientationPatient, .DS, numbers: grid.rowDirection.array + grid.columnDirection.array)
@@ -125,6 +128,9 @@ public enum RTWriter {
         ds.set(Tag(0x3006_0008), .DA, c.studyDate)
         ds.set(Tag(0x3006_0009), .TM, "120000")
         let forUID = rs.frameOfReferenceUIDs.first ?? c.frameOfReferenceUID
+        // Frame of Reference module (C.7.4.1), required in the RT Structure Set IOD (A.19.3).
+        ds.set(.frameOfReferenceUID, .UI, forUID)
+        ds.set(Tag(0x0020_1040), .LO, "")
         var forItem = DataSet()
         forItem.set(.frameOfReferenceUID, .UI, forUID)
         if let s = referencedSeries {
