@@ -31,12 +31,7 @@ import Testing
         let e = try grade(.posteriorFossa, .cochleaOverdose, protocol: "posterior-fossa")
         let cochleae = results(e, "Cochlea_L") + results(e, "Cochlea_R")
         #expect(cochleae.count == 2 && cochleae.allSatisfy { $0.value != nil })
-        // The generator's cochlea-overdose plan currently gives cochlear means of about 20 Gy (seed 1,
-        // 8 years, coarse), below its own stated finding (> 35 Gy): known until the phantom is fixed, and
-        // this block fails as soon as the deviation is really in the dose.
-        withKnownIssue("cochlea-overdose phantom: cochlear mean dose about 20 Gy, not above 35 Gy") {
-            #expect(cochleae.contains { $0.grade == .unacceptableVariation }, "\(cochleae.map { ($0.value ?? -1, $0.grade) })")
-        }
+        #expect(cochleae.contains { $0.grade == .unacceptableVariation }, "\(cochleae.map { ($0.value ?? -1, $0.grade) })")
     }
 
     @Test func posteriorFossaPTVUnderdoseIsUnacceptable() throws {

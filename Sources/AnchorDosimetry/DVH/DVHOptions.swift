@@ -35,16 +35,17 @@ public struct DVHOptions: Sendable, Equatable {
     /// within one bin width of the sorted-sample values. Default 0.001 Gy.
     public var binWidthGy: Double = 0.001
 
-    /// Number of dose samples aimed at per structure: the sample spacing is
-    /// max(`minimumSampleSpacingMM`, ∛(volume / target)), no coarser than the dose grid. Small
-    /// structures are therefore sampled finely, large ones at about one sample per dose voxel.
-    /// Default 200 000.
+    /// Sets the lattice spacing of each structure: h = max(`minimumSampleSpacingMM`, ∛(volume / N)), no
+    /// coarser than the dose grid (`SamplingLattice.choose`), so small structures are sampled finely and
+    /// large ones at about one cell per dose voxel. The cells actually evaluated are fewer than N, as
+    /// dose along the contour normal is integrated exactly rather than sampled. Default 200 000 (h about
+    /// 1/60 of a structure's size: D2-D98 within 0.1% of the dose range on the phantoms).
     public var targetSamplesPerStructure: Int = 200_000
 
     /// Finest sample spacing, mm (bounds the work on tiny structures). Default 0.05 mm.
     public var minimumSampleSpacingMM: Double = 0.05
 
-    /// Most sub-samples per dose voxel along each in-plane axis. Default 64.
+    /// Most cells per dose voxel along each in-plane axis. Default 64.
     public var maximumSubdivisionsPerVoxel: Int = 64
 
     /// Contour spacing used for every ROI instead of the median distance between its planes, mm
@@ -63,14 +64,18 @@ public struct DVHOptions: Sendable, Equatable {
     /// Contours whose planes are closer than this along the normal are on the same plane, mm. Default 0.05.
     public var planeToleranceMM: Double = 0.05
 
+    /// How the first and last contour plane end a structure. Default `.halfSpacing`.
     public var endCap: EndCap = .halfSpacing
+    /// What part of space the dose grid covers. Default `.voxelCentres`.
     public var gridExtent: GridExtent = .voxelCentres
 
     /// Compute structures (and slabs of large structures) in parallel.
     public var parallel: Bool = true
 
+    /// The defaults.
     public init() {}
 
+    /// The defaults (the convention of dicompyler-core and plastimatch).
     public static let `default` = DVHOptions()
 
     /// One sentence saying which geometry convention these options apply; printed with every result.

@@ -74,7 +74,7 @@ public struct CaseGrading: Sendable {
         do { calc = try DVHCalculator(dose: dose, options: options) }
         catch let e as DosimetryError { throw QAError(.notGradable, "the dose grid cannot be used: \(e.message)") }
         let rois = matchedROIs(for: p)
-        let (structures, skipped) = calc.compute(rois)
+        let (structures, skipped) = calc.compute(rois, in: structureSet)
         var dvhs: [String: DVH] = [:]
         for s in structures where dvhs[s.name] == nil { dvhs[s.name] = s.dvh }
         var failures: [String: String] = [:]
