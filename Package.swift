@@ -18,6 +18,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/vapor/vapor", from: "4.110.0"),
+        .package(url: "https://github.com/vapor/fluent", from: "4.12.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.8.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.10.0"),
+        .package(url: "https://github.com/vapor/leaf", from: "4.4.0"),
     ],
     targets: [
         .target(name: "AnchorDICOM"),
@@ -29,10 +34,23 @@ let package = Package(
             resources: [.copy("Resources/Protocols")]
         ),
         .target(name: "AnchorPhantoms", dependencies: ["AnchorRT", "AnchorDICOM"]),
+        // The platform: Vapor, Fluent (SQLite by default, PostgreSQL with DATABASE_URL), Leaf pages.
+        .target(
+            name: "AnchorServer",
+            dependencies: [
+                "AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorQA", "AnchorPhantoms",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Leaf", package: "leaf"),
+            ],
+            resources: [.copy("Resources")]
+        ),
         .target(
             name: "AnchorCLI",
             dependencies: [
-                "AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorQA", "AnchorPhantoms",
+                "AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorQA", "AnchorPhantoms", "AnchorServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +64,9 @@ let package = Package(
         .testTarget(name: "AnchorDosimetryTests", dependencies: ["AnchorDosimetry", "AnchorTestSupport"]),
         .testTarget(name: "AnchorQATests", dependencies: ["AnchorQA", "AnchorTestSupport"]),
         .testTarget(name: "AnchorPhantomsTests", dependencies: ["AnchorPhantoms", "AnchorDosimetry", "AnchorTestSupport"]),
+        .testTarget(name: "AnchorServerTests", dependencies: [
+            "AnchorServer", "AnchorTestSupport", .product(name: "VaporTesting", package: "vapor"),
+        ]),
         .testTarget(name: "AnchorCLITests", dependencies: ["AnchorCLI", "AnchorRT", "AnchorTestSupport"]),
     ]
 )

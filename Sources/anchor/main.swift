@@ -1,2 +1,3 @@
 import AnchorCLI
-AnchorCommand.main()
+
+await AnchorCommand.main()
