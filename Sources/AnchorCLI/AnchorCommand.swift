@@ -1,6 +1,7 @@
 import ArgumentParser
 
 /// The `anchor` command line.
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
 public struct AnchorCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "anchor",
@@ -9,4 +10,12 @@ public struct AnchorCommand: AsyncParsableCommand {
         subcommands: [InspectCommand.self, DVHCommand.self, CheckCommand.self, ProtocolsCommand.self, DeidCommand.self, PhantomCommand.self, GammaCommand.self, ServeCommand.self, DemoCommand.self, AdminCommand.self]
     )
     public init() {}
+}
+
+extension AnchorCommand {
+    /// Runs the command line (the async entry point of swift-argument-parser, so `serve` and `demo` can
+    /// await the server).
+    public static func runAsync() async {
+        await (AnchorCommand.self as any AsyncParsableCommand.Type).main()
+    }
 }

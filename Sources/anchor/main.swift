@@ -1,3 +1,3 @@
 import AnchorCLI
 
-await AnchorCommand.main()
+await AnchorCommand.runAsync()
