@@ -98,7 +98,7 @@ public enum PhantomGenerator {
             StructureSet.ROI(number: n + 1, name: s.name, frameOfReferenceUID: context.frameOfReferenceUID, generationAlgorithm: "AUTOMATIC",
                              color: s.color, interpretedType: s.interpretedType, contours: contoursByStructure[n])
         }
-        var rs = StructureSet(sopInstanceUID: uid("rs"), label: "PHANTOM", frameOfReferenceUID: context.frameOfReferenceUID, rois: rois)
+        var rs = StructureSet(sopInstanceUID: uid("rs"), label: "\(spec.site.code)_CONTOURS", frameOfReferenceUID: context.frameOfReferenceUID, rois: rois)
         rs.name = "Anchor phantom structures (TG-263 names)"
 
         // Plan: isocentre at the centre of the PTV as contoured, apertures around the contoured PTV.

@@ -53,8 +53,12 @@ public enum Demo {
             let uploads = try phantom.files.map { UploadedFile(name: $0.name, bytes: try DICOMWriter.encode($0.file)) }
             guard let user = try await User.query(on: app.db).filter(\.$email == c.5).first() else { continue }
             let start = day.string(from: Date().addingTimeInterval(Double(c.6) * 86400))
-            _ = try await Ingest.submit(uploads, submission: CaseSubmission(protocolID: c.3, ageYears: Double(c.1), diagnosis: c.4, plannedStart: start),
-                                        by: user, app: app, db: app.db)
+            do {
+                _ = try await Ingest.submit(uploads, submission: CaseSubmission(protocolID: c.3, ageYears: Double(c.1), diagnosis: c.4, plannedStart: start),
+                                            by: user, app: app, db: app.db)
+            } catch {
+                log("  case \(n + 1) was not accepted: \(error)")
+            }
         }
         return cases.count
     }

@@ -144,10 +144,19 @@ import Testing
         let r = grade(set, ["Brain": AnalyticDVH.ramp(from: 0, to: 30), "Lungs": AnalyticDVH.ramp(from: 0, to: 20)], rx: nil, age: 10)
         #expect(r.results.contains { $0.grade == .notEvaluable && $0.excludedFromOverall })
         #expect(r.overall == .perProtocol)
-        let hot = grade(set, ["Brain": AnalyticDVH.ramp(from: 0, to: 60), "Lungs": AnalyticDVH.ramp(from: 0, to: 20)], rx: nil, age: 10)
-        let necrosis = try #require(hot.results.first { $0.constraint.structure == "Brain" && $0.constraint.metric == .maxDose })
+        let hot = grade(set, ["Brain-PTV": AnalyticDVH.ramp(from: 0, to: 60), "Lungs": AnalyticDVH.ramp(from: 0, to: 20)], rx: nil, age: 10)
+        let necrosis = try #require(hot.results.first { $0.constraint.structure == "Brain-PTV" && $0.constraint.metric == .maxDose })
         #expect(necrosis.grade == .unacceptableVariation)
         #expect(hot.overall == .unacceptableVariation)
+    }
+
+    @Test func wildcardStructureGradesEveryMatchingROI() throws {
+        let yaml = "id: a\nname: a\nversion: \"1\"\nsource: s\nconstraints:\n  - structure: Vertebrae\n    aliases: [\"VB_*\"]\n    metric: Dmax\n    per_protocol: \"<= 20 Gy\"\n"
+        let r = grade(try ProtocolParser.parse(yaml: yaml), ["VB_T12": AnalyticDVH.uniform(18), "VB_L1": AnalyticDVH.uniform(25), "Kidney_L": AnalyticDVH.uniform(30)])
+        #expect(r.results.count == 2)
+        #expect(Set(r.results.compactMap(\.matchedStructure)) == ["VB_T12", "VB_L1"])
+        #expect(r.results.first { $0.matchedStructure == "VB_L1" }?.grade == .unacceptableVariation)
+        #expect(r.results.first { $0.matchedStructure == "VB_T12" }?.grade == .perProtocol)
     }
 
     @Test func ageSelectsItsBandAndUnknownAgeEvaluatesAll() throws {

@@ -32,7 +32,7 @@ import Testing
         func limit(_ s: String, _ m: ConstraintMetric, age: String? = nil) -> Double? {
             set.constraints.first { $0.structure == s && $0.metric == m && $0.ageBand?.text == age }?.perProtocol.value
         }
-        #expect(limit("Brain", .maxDose) == 58.9)
+        #expect(limit("Brain-PTV", .maxDose) == 58.9)
         #expect(limit("Glnd_Thyroid", .meanDose) == 10)
         #expect(limit("Lungs", .meanDose) == 14)
         #expect(limit("Lungs", .volumeAtDoseGy(20)) == 30)

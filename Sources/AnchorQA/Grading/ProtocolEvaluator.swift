@@ -118,7 +118,18 @@ public enum ProtocolEvaluator {
                 continue
             }
             let unit = c.perProtocol.unit.rawValue
-            guard let m = matcher.match(structure: c.structure, aliases: c.aliases) else {
+            // A name with `*` grades every ROI it matches, each on its own row (e.g. every vertebral body).
+            let patterns = ([c.structure] + c.aliases).filter { $0.contains("*") }
+            let patternHits = patterns.flatMap { matcher.matchAll(pattern: $0) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            if !patternHits.isEmpty {
+                for roi in patternHits {
+                    used.insert(roi)
+                    results.append(grade(c, roi: StructureMatcher.Match(roi: roi, via: patterns[0], level: .normalised, alsoMatching: []),
+                                         provider: provider, prescriptionGy: context.prescriptionGy))
+                }
+                continue
+            }
+            guard let m = matcher.match(structure: c.structure, aliases: c.aliases.filter { !$0.contains("*") }) else {
                 if !unmatched.contains(c.structure) { unmatched.append(c.structure) }
                 let tried = ([c.structure] + c.aliases).joined(separator: ", ")
                 results.append(ConstraintResult(constraint: c, match: nil, value: nil, unit: unit, valueGy: nil,

@@ -73,4 +73,27 @@ public struct StructureMatcher: Sendable {
         }
         return nil
     }
+
+    /// Every ROI whose name matches a pattern with `*` wildcards (case and punctuation insensitive, as
+    /// `normalised`), in structure-set order: `VB_*` matches VB_T10, VB_T11, VB_L1 ...
+    public func matchAll(pattern: String) -> [String] {
+        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map { StructureMatcher.normalised(String($0)) }
+        return roiNames.filter { name in
+            let n = StructureMatcher.normalised(name)
+            var rest = Substring(n)
+            for (k, part) in parts.enumerated() {
+                if k == 0 {
+                    guard rest.hasPrefix(part) else { return false }
+                    rest = rest.dropFirst(part.count)
+                } else if k == parts.count - 1 {
+                    return part.isEmpty || rest.hasSuffix(part)
+                } else if let r = rest.range(of: part) {
+                    rest = rest[r.upperBound...]
+                } else {
+                    return false
+                }
+            }
+            return rest.isEmpty
+        }
+    }
 }
