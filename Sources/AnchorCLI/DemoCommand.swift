@@ -19,6 +19,6 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = ServerConfig(dataDirectory: data, hostname: hostname, port: port)
-        try await Demo.run(config) { line in print(line) }
+        try await Demo.run(config) { line in printNow(line) }
     }
 }

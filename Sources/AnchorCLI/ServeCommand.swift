@@ -25,7 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = ServerConfig(dataDirectory: data, hostname: hostname, port: port, runsJobs: !noJobs)
-        print("Anchor serving on http://\(hostname):\(port) (data: \(data), database: \(config.databaseURL == nil ? "SQLite" : "PostgreSQL"))")
+        printNow("Anchor serving on http://\(hostname):\(port) (data: \(data), database: \(config.databaseURL == nil ? "SQLite" : "PostgreSQL"))")
         try await AnchorServerMain.serve(config)
     }
 }

@@ -39,3 +39,9 @@ enum ExitStatus {
     static let noInput: Int32 = 66      // EX_NOINPUT: a path does not exist
     static let usage: Int32 = 64
 }
+
+/// Writes a line to standard output at once (unbuffered), so a long-running command's lines reach a
+/// log file as they happen.
+func printNow(_ s: String) {
+    FileHandle.standardOutput.write((s + "\n").data(using: .utf8)!)
+}

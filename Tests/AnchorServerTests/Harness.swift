@@ -72,9 +72,10 @@ enum TestServer {
     }
 
     /// A small gradable case: CT, RT Structure Set (External, PTV, Brainstem), RT Dose, as file bytes.
-    static func caseFiles(patientID: String = "TESTCASE", identified: Bool = true) throws -> [(String, [UInt8])] {
+    static func caseFiles(patientID: String = "TESTCASE", slices: Int = 8) throws -> [(String, [UInt8])] {
         let ctx = RTWriter.Context(patientID: patientID, patientName: "Doe^Jane", patientSex: "F", patientAge: "006Y")
-        let grid = Grid3D(columns: 24, rows: 24, origin: Vec3(-23, -23, -10), spacingI: 2, spacingJ: 2, frameOffsets: (0..<8).map { Double($0) * 3 })
+        let grid = Grid3D(columns: slices > 8 ? 128 : 24, rows: slices > 8 ? 128 : 24, origin: Vec3(-23, -23, -10), spacingI: 2, spacingJ: 2,
+                          frameOffsets: (0..<slices).map { Double($0) * 3 })
         let hu = [Float](repeating: 0, count: grid.voxelCount)
         let ct = RTWriter.ctSeries(grid: grid, hounsfield: hu, context: ctx)
         let series = try ImageSeries(slices: ct.map { try ImageSlice(file: $0) })
