@@ -5,4 +5,6 @@ func routes(_ app: Application) throws {
     try app.register(collection: APIController())
     try app.register(collection: ReviewController())
     try app.register(collection: PageController())
+    try app.register(collection: ReviewPageController())
+    try app.register(collection: ViewerController())
 }

@@ -197,3 +197,26 @@ struct SharedRTDataTests {
         #expect(abs(d.maxValue - 1.254) < 1e-6)
     }
 }
+
+struct PixelDecodingTests {
+    /// 12-bit signed CT (Bits Stored 12, PS3.5 8.1.1): the high bits are ignored and the value is
+    /// sign-extended from bit 11, in the fast path as in `storedValues`.
+    @Test func twelveBitSignedValuesAreMaskedAndSignExtended() throws {
+        let (grid, hu) = SyntheticCase.ctGrid(columns: 2, rows: 1, slices: 1)
+        var files = RTWriter.ctSeries(grid: grid, hounsfield: hu, context: RTWriter.Context())
+        var ds = files[0].dataSet
+        ds.set(.bitsStored, .US, number: 12)
+        ds.set(.highBit, .US, number: 11)
+        ds.set(.rescaleIntercept, .DS, number: -1024)
+        // -5 in 12 bits is 0xFFB; 0xA000 in the unused high bits. 2047 is the largest positive value.
+        ds.set(.pixelData, .OW, bytes: [0xFB, 0xAF, 0xFF, 0x07])
+        files[0].dataSet = ds
+        let back = try DICOMFile(bytes: try DICOMWriter.encode(files[0]))
+        let series = try ImageSeries(slices: [try ImageSlice(file: back)])
+        let volume = try ImageVolume(series: series)
+        #expect(volume.voxels == [-5 - 1024, 2047 - 1024])
+        #expect(volume.minStoredValue == -5 && volume.maxStoredValue == 2047)
+        let px = try #require(try PixelData(back.dataSet, transferSyntax: back.transferSyntax))
+        #expect(try px.storedValues(frame: 0) == [-5, 2047])
+    }
+}

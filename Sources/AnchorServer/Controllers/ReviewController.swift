@@ -21,32 +21,8 @@ struct ReviewController: RouteCollection {
     func assign(req: Request) async throws -> CaseDTO {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        guard try await Workflow.coordinates(user, c, on: req.db) else {
-            throw Abort(.forbidden, reason: "Only a coordinator of the reviewing anchor centre assigns reviewers.")
-        }
         let body = (try? req.content.decode(AssignRequest.self)) ?? AssignRequest(reviewer_email: nil, rota: true)
-        let reviewer: User
-        if let email = body.reviewer_email?.lowercased(), !email.isEmpty {
-            let centres = try await Workflow.reviewingCentres(of: c.$centre.id, on: req.db)
-            guard let r = try await User.query(on: req.db).filter(\.$email == email).first(), r.roleValue == .reviewer,
-                  centres.contains(r.$centre.id) else {
-                throw Abort(.badRequest, reason: "\(email) is not a reviewer of an anchor centre that reviews this case.")
-            }
-            reviewer = r
-        } else {
-            guard let r = try await Workflow.rotaReviewer(for: c, on: req.db) else {
-                throw Abort(.conflict, reason: "The reviewing anchor centre has no reviewers.")
-            }
-            reviewer = r
-        }
-        try await req.db.transaction { tx in
-            c.$reviewer.id = try reviewer.requireID()
-            try await c.save(on: tx)
-            if c.status == ReviewCase.Status.qaComplete.rawValue {
-                try await Workflow.transition(c, to: .inReview, by: user.id, on: tx)
-            }
-        }
-        await Audit.record(req, user: user, action: "assign_reviewer", caseID: c.id, detail: reviewer.email)
+        try await ReviewActions.assign(c, reviewerEmail: body.reviewer_email, by: user, req: req)
         return try await CaseQueries.dtos([c], on: req.db)[0]
     }
 
@@ -75,44 +51,8 @@ struct ReviewController: RouteCollection {
     func review(req: Request) async throws -> Response {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        let isAssigned = c.$reviewer.id != nil && c.$reviewer.id == user.id
-        let isCoordinator = try await Workflow.coordinates(user, c, on: req.db)
-        guard isAssigned || isCoordinator else {
-            throw Abort(.forbidden, reason: "Only the assigned reviewer or a coordinator of the reviewing centre reviews this case.")
-        }
-        guard c.status == ReviewCase.Status.inReview.rawValue || (isCoordinator && c.status == ReviewCase.Status.qaComplete.rawValue) else {
-            throw Abort(.conflict, reason: "The case is \(c.status); it can be reviewed once its QA is complete and it is in review.")
-        }
         let body = try req.content.decode(ReviewRequest.self)
-        var verdicts: [Verdict] = []
-        for (field, value) in [("target", body.target), ("oar", body.oar), ("dose", body.dose)] {
-            guard let v = Verdict(rawValue: value) else {
-                throw Abort(.badRequest, reason: "\(field) must be one of \(Verdict.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            verdicts.append(v)
-        }
-        for o in body.overrides ?? [] {
-            guard Verdict(rawValue: o.grade) != nil, !o.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw Abort(.badRequest, reason: "Each override needs a grade from the verdict vocabulary and a reason.")
-            }
-        }
-        // Any unacceptable verdict requests changes (a justified one does not).
-        let outcome: ReviewCase.Status = verdicts.contains(.unacceptableVariation) ? .changesRequested : .approved
-        let r = Review()
-        r.$reviewCase.id = try c.requireID()
-        r.versionNumber = c.currentVersion
-        r.$reviewer.id = try user.requireID()
-        r.target = body.target
-        r.oar = body.oar
-        r.dose = body.dose
-        r.comment = body.comment
-        r.overridesJSON = try String(decoding: JSONEncoder().encode(body.overrides ?? []), as: UTF8.self)
-        r.outcome = outcome.rawValue
-        try await req.db.transaction { tx in
-            try await r.save(on: tx)
-            try await Workflow.transition(c, to: outcome, by: user.id, on: tx)
-        }
-        await Audit.record(req, user: user, action: "review", caseID: c.id, detail: outcome.rawValue)
+        let r = try await ReviewActions.review(c, body, by: user, req: req)
         let res = Response(status: .created)
         try res.content.encode(ReviewResponse(review: try dto(r, reviewer: user.email), status: c.status))
         return res
@@ -138,13 +78,9 @@ struct ReviewController: RouteCollection {
     func postMessage(req: Request) async throws -> Response {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        let body = try req.content.decode(MessageRequest.self).body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !body.isEmpty, body.count <= 10_000 else { throw Abort(.badRequest, reason: "A message needs 1 to 10,000 characters.") }
-        let m = Message(caseID: try c.requireID(), userID: try user.requireID(), body: body)
-        try await m.save(on: req.db)
-        await Audit.record(req, user: user, action: "message", caseID: c.id)
+        let m = try await ReviewActions.post(try req.content.decode(MessageRequest.self).body, on: c, by: user, req: req)
         let res = Response(status: .created)
-        try res.content.encode(MessageDTO(id: try m.requireID(), author: user.email, role: user.role, body: body, created_at: m.createdAt))
+        try res.content.encode(MessageDTO(id: try m.requireID(), author: user.email, role: user.role, body: m.body, created_at: m.createdAt))
         return res
     }
 
@@ -206,19 +142,7 @@ struct ReviewController: RouteCollection {
     func resubmit(req: Request) async throws -> Response {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        guard c.$centre.id == user.$centre.id, user.roleValue != .reviewer else {
-            throw Abort(.forbidden, reason: "Only the submitting centre resubmits its case.")
-        }
-        guard c.status == ReviewCase.Status.changesRequested.rawValue || c.status == ReviewCase.Status.qaFailed.rawValue else {
-            throw Abort(.conflict, reason: "The case is \(c.status); a new version is uploaded after changes are requested.")
-        }
-        let uploads = try CaseUploadForm.parts(req).files
-        guard !uploads.isEmpty else { throw Abort(.badRequest, reason: "Missing field: files.") }
-        let submission = CaseSubmission(protocolID: c.protocolID, ageYears: c.ageYears, diagnosis: c.diagnosis, plannedStart: c.plannedStart)
-        let from = c.status
-        let outcome = try await Ingest.submit(uploads, submission: submission, by: user, existing: c, app: req.application, db: req.db)
-        try await CaseEvent(caseID: outcome.caseID, from: from, to: ReviewCase.Status.resubmitted.rawValue, userID: user.id).save(on: req.db)
-        await Audit.record(req, user: user, action: "resubmit_case", caseID: outcome.caseID, detail: "version \(outcome.versionNumber)")
+        let outcome = try await ReviewActions.resubmit(c, uploads: try CaseUploadForm.parts(req).files, by: user, req: req)
         let res = Response(status: .created)
         try res.content.encode(CaseCreatedResponse(id: outcome.caseID, status: outcome.status, version: outcome.versionNumber,
                                                    files: outcome.files, skipped: outcome.skipped))
@@ -230,17 +154,7 @@ struct ReviewController: RouteCollection {
     /// without a reviewer.
     func waiting(req: Request) async throws -> CaseListResponse {
         let user = try req.user
-        let visible = try await Access.cases(for: user, on: req.db).all()
-        let mine: [ReviewCase]
-        switch user.roleValue {
-        case .reviewer:
-            mine = visible.filter { $0.$reviewer.id == user.id && $0.status == ReviewCase.Status.inReview.rawValue }
-        case .submitter:
-            mine = visible.filter { $0.$centre.id == user.$centre.id && [ReviewCase.Status.changesRequested.rawValue, ReviewCase.Status.qaFailed.rawValue].contains($0.status) }
-        case .coordinator, .admin:
-            mine = visible.filter { $0.$reviewer.id == nil && $0.$centre.id != user.$centre.id && $0.status != ReviewCase.Status.approved.rawValue }
-        }
-        return CaseListResponse(cases: try await CaseQueries.dtos(mine.sorted { $0.plannedStart < $1.plannedStart }, on: req.db))
+        return CaseListResponse(cases: try await CaseQueries.dtos(try await ReviewActions.waiting(for: user, on: req.db), on: req.db))
     }
 
     func turnaround(req: Request) async throws -> Turnaround.Report {
