@@ -1,10 +1,16 @@
 // read-series: the benchmark of issue 2 (not a timed test).
 //
 //   read-series FOLDER [REPS]            one JSON line per repetition
-//   read-series --stages FOLDER [REPS]   the same work, one stage at a time over all files, serially,
-//                                        with the time of each stage (where the time goes)
+//   read-series --stages FOLDER [REPS]   the same work, one stage at a time over all files (serially,
+//                                        but for ImageVolume, which is parallel inside), with the
+//                                        time of each stage (where the time goes)
 //   read-series --what-if FOLDER [REPS]  ImageVolume(series:) against other ways to allocate and fill
 //                                        the voxel array (same decode loop, results compared bytewise)
+//   read-series --read-what-if FOLDER    read() into fresh memory, into reused memory, and mmap, for
+//                                        the read side of the same question
+//   read-series --uninit FOLDER [REPS]   a repetition with the voxel array left uninitialised before the
+//   read-series --uninit-hugepages ...   parallel decode (and madvise(MADV_HUGEPAGE) on Linux, as numpy
+//                                        does): projections of a change to ImageVolume, not the library
 //
 // A repetition lists FOLDER, reads every file with DICOMLoader.load (AnchorRT: read, parse, interpret,
 // in parallel), groups them with Case.assemble, takes the image series and decodes it with
@@ -98,8 +104,10 @@ struct Checks {
     }
 }
 
-/// One repetition of the benchmark proper.
-func repetition(_ folder: String, rep: Int) {
+/// One repetition of the benchmark proper. With `variant` (what-if runs only, labelled as such in the
+/// output), the volume is built by `buildVolume` instead of ImageVolume(series:), to project the effect
+/// of a change to AnchorRT before it is made.
+func repetition(_ folder: String, rep: Int, variant: Alloc? = nil) {
     let cpu0 = cpuSeconds()
     let t0 = now()
     let listing = listFiles(folder)
@@ -111,13 +119,19 @@ func repetition(_ folder: String, rep: Int) {
     guard let series = cases.first?.series.first else {
         fail("no image series in \(folder) (\(result.members.count) objects, \(result.failures.count) failures: \(result.failures.first.map { "\($0.file): \($0.message)" } ?? ""))")
     }
-    let volume: ImageVolume
-    do { volume = try ImageVolume(series: series) } catch { fail("ImageVolume: \(error)") }
+    var volume: ImageVolume
+    if let variant {
+        // Same geometry and min/max from the library; voxels replaced by the variant's.
+        let (v, _) = buildVolume(series, variant)
+        volume = ImageVolume.placeholder(series.grid, voxels: v, series: series)
+    } else {
+        do { volume = try ImageVolume(series: series) } catch { fail("ImageVolume: \(error)") }
+    }
     let t4 = now()
     let cpu = cpuSeconds() - cpu0
     let checks = Checks(volume)
     var fields: [(String, String)] = [
-        ("tool", q("anchor")), ("rep", "\(rep)"), ("seconds", f(t4 - t0)),
+        ("tool", q(variant.map { "anchor-what-if-\($0)" } ?? "anchor")), ("rep", "\(rep)"), ("seconds", f(t4 - t0)),
         ("list_s", f(t1 - t0)), ("load_s", f(t2 - t1)), ("assemble_s", f(t3 - t2)), ("volume_s", f(t4 - t3)),
         ("cpu_s", f(cpu)), ("cpus", "\(ProcessInfo.processInfo.activeProcessorCount)"),
         ("files", "\(listing.paths.count)"), ("bytes", "\(listing.bytes)"),
@@ -130,9 +144,10 @@ func repetition(_ folder: String, rep: Int) {
     fflush(nil)
 }
 
-/// The same work split into stages, each run serially over all files and timed on its own: reading the
+/// The same work split into stages, each run over all files and timed on its own (serially; ImageVolume
+/// decodes in parallel inside; run under `taskset -c 0` for a fully serial breakdown): reading the
 /// bytes, parsing the data set, interpreting it as an RT object (ImageSlice), sorting into a series,
-/// decoding pixels. Stage times add up to a serial run; compare with `seconds` of a normal repetition.
+/// decoding pixels. Compare the sum with `seconds` of a normal repetition.
 func stages(_ folder: String, rep: Int) {
     let t0 = now()
     let listing = listFiles(folder)
@@ -189,6 +204,26 @@ func stages(_ folder: String, rep: Int) {
     fflush(nil)
 }
 
+
+extension ImageVolume {
+    /// An ImageVolume whose voxels were decoded outside the library (what-if runs): min/max of the
+    /// stored values are recomputed from the slices' raw values so the checks stay comparable.
+    static func placeholder(_ grid: Grid3D, voxels: [Float], series: ImageSeries) -> ImageVolume {
+        var lo = Double.infinity, hi = -Double.infinity
+        for s in series.slices {
+            guard let px = s.pixels, let raw = try? px.frameBytes(0) else { continue }
+            raw.withUnsafeBytes { r in
+                var l: Int32 = .max, h: Int32 = .min
+                if px.pixelRepresentation == 1 { for v in r.bindMemory(to: Int16.self) { l = min(l, Int32(v)); h = max(h, Int32(v)) } }
+                else { for v in r.bindMemory(to: UInt16.self) { l = min(l, Int32(v)); h = max(h, Int32(v)) } }
+                lo = min(lo, Double(l)); hi = max(hi, Double(h))
+            }
+        }
+        var v = try! ImageVolume(series: ImageSeries(slices: [series.slices[0]]))
+        v.grid = grid; v.voxels = voxels; v.minStoredValue = lo; v.maxStoredValue = hi
+        return v
+    }
+}
 
 // MARK: What-if: other ways to build the volume, measured against ImageVolume(series:)
 
@@ -285,17 +320,68 @@ func whatIf(_ folder: String, rep: Int) {
     fflush(nil)
 }
 
+/// What-if for the read side, in a fresh process: every file read in parallel into new [UInt8] as
+/// DICOMLoader does (fresh memory: page faults), then the same files mapped with mmap and every pixel
+/// byte read from the mapping (no copy, no anonymous memory), then read() again into reused memory.
+func readWhatIf(_ folder: String, rep: Int) {
+    let paths = listFiles(folder).paths
+    var fields: [(String, String)] = [("tool", q("anchor-read-what-if")), ("rep", "\(rep)")]
+    do {
+        let t0 = now()
+        var bufs = [[UInt8]](repeating: [], count: paths.count)
+        bufs.withUnsafeMutableBufferPointer { b in
+            nonisolated(unsafe) let out = b
+            DispatchQueue.concurrentPerform(iterations: paths.count) { i in out[i] = (try? readFileBytes(paths[i])) ?? [] }
+        }
+        fields.append(("read_fresh_parallel_s", f(now() - t0)))
+        let t1 = now()
+        // Reuse: free and read again (malloc hands back the same, already faulted memory).
+        bufs = []
+        var again = [[UInt8]](repeating: [], count: paths.count)
+        again.withUnsafeMutableBufferPointer { b in
+            nonisolated(unsafe) let out = b
+            DispatchQueue.concurrentPerform(iterations: paths.count) { i in out[i] = (try? readFileBytes(paths[i])) ?? [] }
+        }
+        fields.append(("read_reused_parallel_s", f(now() - t1)))
+    }
+    let sums = UnsafeMutableBufferPointer<Int>.allocate(capacity: paths.count)
+    defer { sums.deallocate() }
+    nonisolated(unsafe) let sumsOut = sums
+    let t2 = now()
+    DispatchQueue.concurrentPerform(iterations: paths.count) { i in
+        let fd = open(paths[i], O_RDONLY)
+        guard fd >= 0 else { return }
+        var st = stat()
+        fstat(fd, &st)
+        let size = Int(st.st_size)
+        guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else { close(fd); return }
+        close(fd)
+        let q = UnsafeRawBufferPointer(start: m, count: size)
+        var t = 0
+        // Every 16-bit word, as a decode would read them.
+        for k in stride(from: 0, to: size - 1, by: 2) { t &+= Int(q.loadUnaligned(fromByteOffset: k, as: Int16.self)) }
+        sumsOut[i] = t
+        munmap(m, size)
+    }
+    fields.append(("mmap_read_all_parallel_s", f(now() - t2)))
+    fields.append(("mmap_checksum", "\(sums.reduce(0, &+))"))
+    print(json(fields))
+    fflush(nil)
+}
+
 var args = Array(CommandLine.arguments.dropFirst())
 let mode = args.first.flatMap { $0.hasPrefix("--") ? $0 : nil }
 if mode != nil { args.removeFirst() }
-guard let folder = args.first, [nil, "--stages", "--what-if"].contains(mode) else {
-    fail("usage: read-series [--stages | --what-if] FOLDER [REPS]")
+let variants: [String: Alloc] = ["--uninit": .uninitialized, "--uninit-hugepages": .uninitializedHugePages]
+guard let folder = args.first, mode == nil || ["--stages", "--what-if", "--read-what-if"].contains(mode!) || variants[mode!] != nil else {
+    fail("usage: read-series [--stages | --what-if | --read-what-if | --uninit | --uninit-hugepages] FOLDER [REPS]")
 }
 let reps = args.count > 1 ? (Int(args[1]) ?? 1) : 1
 for rep in 1...max(1, reps) {
     switch mode {
     case "--stages": stages(folder, rep: rep)
     case "--what-if": whatIf(folder, rep: rep)
-    default: repetition(folder, rep: rep)
+    case "--read-what-if": readWhatIf(folder, rep: rep)
+    default: repetition(folder, rep: rep, variant: mode.flatMap { variants[$0] })
     }
 }
