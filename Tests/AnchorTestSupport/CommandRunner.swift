@@ -20,6 +20,15 @@ public enum AnchorCLI {
 
     /// Runs `anchor ARGS...` to completion.
     public static func run(_ arguments: [String], currentDirectory: String? = nil, environment: [String: String]? = nil) throws -> Result {
+        try ProcessRunner.run(executable, arguments, currentDirectory: currentDirectory, environment: environment)
+    }
+}
+
+/// Runs a program to completion with stdout and stderr on pipes, both read while it runs (a child that
+/// inherits the test's stderr keeps `swift test` waiting; an unread full pipe blocks the child).
+public enum ProcessRunner {
+    public static func run(_ executable: String, _ arguments: [String], currentDirectory: String? = nil,
+                           environment: [String: String]? = nil) throws -> AnchorCLI.Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -30,7 +39,6 @@ public enum AnchorCLI {
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        // Read both pipes concurrently so a full pipe never blocks the child.
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data(), errData = Data()
         group.enter()
@@ -39,6 +47,6 @@ public enum AnchorCLI {
         DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         group.wait()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return AnchorCLI.Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 }

@@ -91,26 +91,6 @@ public struct DeidentificationKeyFile: Sendable {
 
     /// Writes the file through a temporary file and a rename, readable by its owner only (mode 0600).
     public func write(path: String) throws {
-        let bytes = Array(text.utf8)
-        let dir = (path as NSString).deletingLastPathComponent
-        let tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw DICOMError(.writeFailed, String(cString: strerror(errno)), file: path) }
-        var done = 0
-        let ok: Bool = bytes.withUnsafeBytes { p in
-            while done < bytes.count {
-                let n = Foundation.write(fd, p.baseAddress! + done, bytes.count - done)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                done += n
-            }
-            return fsync(fd) == 0
-        }
-        let err = errno
-        close(fd)
-        guard ok else { unlink(tmp); throw DICOMError(.writeFailed, String(cString: strerror(err)), file: path) }
-        guard rename(tmp, path) == 0 else {
-            let e = errno; unlink(tmp)
-            throw DICOMError(.writeFailed, String(cString: strerror(e)), file: path)
-        }
+        try writeAtomically(Array(text.utf8), to: path, mode: 0o600)
     }
 }

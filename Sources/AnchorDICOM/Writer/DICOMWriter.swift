@@ -130,11 +130,12 @@ public enum DICOMWriter {
     [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)]
 }
 
-/// Writes bytes to a temporary name beside `path`, flushes, then renames over `path` (POSIX rename is atomic).
-public func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+/// Writes bytes to a temporary name beside `path`, flushes, then renames over `path` (POSIX rename is
+/// atomic), so a crash never leaves a partial file under the real name. `mode` is the new file's permission.
+public func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
     let dir = (path as NSString).deletingLastPathComponent
     let tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode)
     guard fd >= 0 else { throw DICOMError(.writeFailed, String(cString: strerror(errno)), file: path) }
     var done = 0
     let ok: Bool = bytes.withUnsafeBytes { p in
