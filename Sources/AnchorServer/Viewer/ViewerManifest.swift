@@ -124,13 +124,8 @@ struct ViewerManifest: Encodable {
             isodose = Isodose(levels_percent: [], levels_gy: [0.9, 0.7, 0.5, 0.3].map { ($0 * maxGy * 100).rounded() / 100 }, wash_min_percent: 10)
         }
 
-        // Open on the hottest part of the plan: the centre of the target with the highest prescription
-        // isodose, else the middle of the CT.
-        let focus: Vec3? = {
-            let targets = v.structures.filter { ($0.type ?? "").uppercased() == "PTV" && $0.centre != nil }
-            if let t = targets.first { return t.centre }
-            return nil
-        }()
+        // Open where the review starts: the centre of the (first) PTV, else the middle of the CT.
+        let focus = v.structures.first { ($0.type ?? "").uppercased() == "PTV" && $0.centre != nil }?.centre
         var views: [String: View] = [:]
         for (plane, geo) in v.views {
             let c = geo.columnVector, r = geo.rowVector, s = geo.sliceVector, o = geo.origin

@@ -3,7 +3,7 @@
 
 import { SliceStore, KINDS, littleEndian } from './loader.js';
 import { View, apply } from './view.js';
-import { washTable, parseLevels, renderLegend, LEVEL_COLOURS } from './dose.js';
+import { washTable, parseLevels, renderLegend } from './dose.js';
 
 // Window (width, level) in HU.
 export const PRESETS = [
@@ -23,7 +23,9 @@ class Viewer {
     // Milliseconds since the page started loading (performance.now()), what the reviewer waited for.
     this.timings = { manifest: null, firstImage: null, allAxial: null, everything: null };
     const base = `/api/v1/cases/${manifest.case_id}/viewer`;
-    this.store = new SliceStore(base, manifest.version, { onLoad: (k, v, i) => this.loaded(k, v, i) });
+    // One request at a time until the first image is on screen (on a slow line parallel requests would
+    // share the bandwidth and delay it), then a few in parallel.
+    this.store = new SliceStore(base, manifest.version, { concurrency: 1, onLoad: (k, v, i) => this.loaded(k, v, i) });
     const rx = manifest.prescription_gy;
     const iso = manifest.isodose;
     const levelsText = iso.levels_percent.length ? iso.levels_percent.join(' ') + ' %' : iso.levels_gy.join(' ') + ' Gy';
@@ -83,12 +85,12 @@ class Viewer {
       this.panes[name] = pane;
     }
     const side = el('aside', 'vw-side');
+    if (m.dose) { side.append(el('h3', null, 'Dose')); this.legend = el('div', 'vw-legend'); side.append(this.legend); }
     side.append(el('h3', null, 'Structures'));
     const tools = el('div', 'vw-all', '<button type="button" data-act="all">All</button> <button type="button" data-act="none">None</button>');
     side.append(tools);
     this.list = el('table', 'vw-structures');
     side.append(this.list);
-    if (m.dose) { side.append(el('h3', null, 'Dose')); this.legend = el('div', 'vw-legend'); side.append(this.legend); }
     this.status = el('div', 'vw-status', '&nbsp;');
     const main = el('div', 'vw-main');
     main.append(views, side);
@@ -224,8 +226,10 @@ class Viewer {
     const kinds = KINDS.filter((k) => k !== 'dose' || this.manifest.dose);
     // The main view's slice first, then the other two, then the neighbours of each.
     const order = [this.state.main, ...VIEWS.filter((v) => v !== this.state.main)];
+    // The main view's CT first, then its contours and dose, then the other two views.
+    const rank = { ct: 0, contours: 0.5, dose: 1 };
     order.forEach((name, n) => {
-      for (const k of kinds) this.store.prefetch(k, name, this.views[name].index, n === 0 ? 0 : 1);
+      for (const k of kinds) this.store.prefetch(k, name, this.views[name].index, rank[k] + (n === 0 ? 0 : 1.5));
     });
     for (const name of order) {
       const v = this.views[name];
@@ -244,7 +248,7 @@ class Viewer {
   }
 
   loaded(kind, view, index) {
-    if (this.views[view].index === index) this.redrawView(view);
+    if (this.views[view].index === index) this.redraw();
     const m = this.manifest, kinds = m.dose ? 3 : 2;
     if (this.timings.allAxial == null && this.store.cache.size >= m.views.axial.count * kinds && this.complete(['axial'])) {
       this.timings.allAxial = performance.now();
@@ -259,14 +263,17 @@ class Viewer {
     return names.every((n) => { const c = this.manifest.views[n].count; for (let i = 0; i < c; i++) for (const k of kinds) if (!this.store.has(k, n, i)) return false; return true; });
   }
 
-  noteDrawn() { if (this.timings.firstImage == null) this.timings.firstImage = performance.now(); }
+  noteDrawn() {
+    if (this.timings.firstImage != null) return;
+    this.timings.firstImage = performance.now();
+    this.store.concurrency = 4;
+    this.store.pump();
+  }
 
   redraw() {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => { this.frame = null; for (const n of VIEWS) this.views[n].draw(); });
   }
-
-  redrawView(name) { this.redraw(); }
 
   // ---- status ----------------------------------------------------------------------------------
   probe(name, x, y) {
@@ -453,4 +460,3 @@ async function start() {
 }
 
 start();
-export { LEVEL_COLOURS };
