@@ -79,6 +79,35 @@ struct PageController: RouteCollection {
         var limit: String?
         var source: String?
         var reason: String?
+        /// The value as shown: two decimals and the unit.
+        var display: String? { value.map { String(format: "%.2f %@", $0, unit ?? "") } }
+
+        enum CodingKeys: String, CodingKey { case structure, matched_structure, metric, value, unit, grade, limit, source, reason, display }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            structure = try c.decodeIfPresent(String.self, forKey: .structure)
+            matched_structure = try c.decodeIfPresent(String.self, forKey: .matched_structure)
+            metric = try c.decodeIfPresent(String.self, forKey: .metric)
+            value = try c.decodeIfPresent(Double.self, forKey: .value)
+            unit = try c.decodeIfPresent(String.self, forKey: .unit)
+            grade = try c.decodeIfPresent(String.self, forKey: .grade)
+            limit = try c.decodeIfPresent(String.self, forKey: .limit)
+            source = try c.decodeIfPresent(String.self, forKey: .source)
+            reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(structure, forKey: .structure)
+            try c.encodeIfPresent(matched_structure, forKey: .matched_structure)
+            try c.encodeIfPresent(metric, forKey: .metric)
+            try c.encodeIfPresent(value, forKey: .value)
+            try c.encodeIfPresent(unit, forKey: .unit)
+            try c.encodeIfPresent(grade, forKey: .grade)
+            try c.encodeIfPresent(limit, forKey: .limit)
+            try c.encodeIfPresent(source, forKey: .source)
+            try c.encodeIfPresent(reason, forKey: .reason)
+            try c.encodeIfPresent(display, forKey: .display)
+        }
     }
 
     struct CaseContext: Encodable {
