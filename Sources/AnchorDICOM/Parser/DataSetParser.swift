@@ -164,7 +164,7 @@ struct DataSetParser {
     static func implicitVR(for t: Tag) -> VR {
         if t.isGroupLength { return .UL }
         if t == Tag.pixelData { return .OW }
-        return DataDictionary.entry(for: t)?.vr ?? .UN
+        return DataDictionary.implicitVR(for: t) ?? .UN
     }
 
     func parseSequence(pos: inout Int, end: Int, undefined: Bool, explicit: Bool, little: Bool,
