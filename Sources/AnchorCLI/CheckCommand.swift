@@ -98,23 +98,15 @@ struct CheckCommand: ParsableCommand {
             throw ExitCode(ExitStatus.dataError)
         }
         let caseFiles = mergedNote != nil ? loaded.files : loaded.members.filter { $0.file.dataSet.string(.patientID) == chosen.patientID }.map(\.file)
-        let (rx, rxSource) = EvaluationContext.resolvePrescription(commandLine: prescription, plan: grading.plan?.prescriptionGy,
-                                                                   protocol: definition.prescriptionGy)
-        var context = EvaluationContext(prescriptionGy: rx, prescriptionSource: rxSource)
-        if let a = age {
-            context.ageYears = a
-            context.ageSource = .commandLine
-        } else if let a = CaseGrading.patientAgeYears(caseFiles) {
-            context.ageYears = a
-            context.ageSource = .dicom
-        }
-        let evaluation = ProtocolEvaluator.evaluate(definition, provider: provider, context: context)
+        var ageGiven: (years: Double, source: AgeSource)?
+        if let a = age { ageGiven = (a, .commandLine) } else if let a = CaseGrading.patientAgeYears(caseFiles) { ageGiven = (a, .dicom) }
         var summary = grading.summary(path: path)
         if let m = mergedNote { summary.problems.insert(m, at: 0) }
         else if cases.count > 1 { summary.problems.append("\(cases.count) cases under the path; graded patient \(chosen.patientID ?? "?")") }
         for f in loaded.failures { summary.problems.append("\(f.file) could not be read: \(f.message)") }
-        let report = QAReport(evaluation: evaluation, caseSummary: summary, dvhs: QAReport.dvhs(for: evaluation, provider: provider),
-                              generator: "Anchor \(AnchorCommand.configuration.version)")
+        let report = CaseQA.grade(grading, provider: provider, protocol: definition, prescriptionGy: prescription, age: ageGiven,
+                                  summary: summary, generator: "Anchor \(AnchorCommand.configuration.version)")
+        let evaluation = report.evaluation
         if json {
             print(report.json.serialized())
         } else if let out = html {

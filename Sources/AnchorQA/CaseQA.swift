@@ -15,9 +15,26 @@ public struct CaseQAResult: Sendable {
 }
 
 public enum CaseQA {
-    /// Grades `c` against `p`. The age and prescription follow `anchor check`: the given values first,
-    /// then the plan's prescription and Patient's Age, then the protocol's prescription.
-    public static func run(_ c: Case, protocol p: TreatmentProtocol, ageYears: Double?, prescriptionGy: Double? = nil,
+    /// Grades a case whose DVHs `provider` holds: the prescription by precedence (the given one, the
+    /// plan's, the protocol's), the age as given (with where it came from), the evaluation and the report.
+    /// `anchor check` and the server's analysis both grade through here.
+    public static func grade(_ grading: CaseGrading, provider: DVHMetricProvider, protocol p: TreatmentProtocol,
+                             prescriptionGy: Double?, age: (years: Double, source: AgeSource)?,
+                             summary: CaseSummary, generator: String) -> QAReport {
+        let (rx, rxSource) = EvaluationContext.resolvePrescription(commandLine: prescriptionGy, plan: grading.plan?.prescriptionGy,
+                                                                   protocol: p.prescriptionGy)
+        var context = EvaluationContext(prescriptionGy: rx, prescriptionSource: rxSource)
+        if let age {
+            context.ageYears = age.years
+            context.ageSource = age.source
+        }
+        let evaluation = ProtocolEvaluator.evaluate(p, provider: provider, context: context)
+        return QAReport(evaluation: evaluation, caseSummary: summary, dvhs: QAReport.dvhs(for: evaluation, provider: provider),
+                        generator: generator)
+    }
+
+    /// Grades `c` against `p` with the DVHs of every structure (for the `anchor dvh` document too).
+    public static func run(_ c: Case, protocol p: TreatmentProtocol, age: (years: Double, source: AgeSource)?, prescriptionGy: Double? = nil,
                            generator: String = "Anchor") throws -> CaseQAResult {
         let grading = try CaseGrading(c)
         // One DVH computation for every structure serves both documents.
@@ -28,21 +45,14 @@ public enum CaseQA {
         var failures: [String: String] = [:]
         for s in all.skipped { failures[s.name] = s.error.message }
         let provider = DVHMetricProvider(structureNames: grading.structureSet.rois.map(\.name), dvhs: dvhs, failures: failures)
-        let (rx, rxSource) = EvaluationContext.resolvePrescription(commandLine: prescriptionGy, plan: grading.plan?.prescriptionGy,
-                                                                   protocol: p.prescriptionGy)
-        var context = EvaluationContext(prescriptionGy: rx, prescriptionSource: rxSource)
-        if let a = ageYears {
-            context.ageYears = a
-            context.ageSource = .commandLine
-        }
-        let evaluation = ProtocolEvaluator.evaluate(p, provider: provider, context: context)
-        let report = QAReport(evaluation: evaluation, caseSummary: grading.summary(path: nil),
-                              dvhs: QAReport.dvhs(for: evaluation, provider: provider), generator: generator)
+        let report = grade(grading, provider: provider, protocol: p, prescriptionGy: prescriptionGy, age: age,
+                           summary: grading.summary(path: nil), generator: generator)
+        let context = report.evaluation.context
         let inputs = DVHInputs(dose: grading.dose, structureSet: grading.structureSet, plan: grading.plan)
-        let rxContext = rx.map { calculator.prescriptionContext(prescriptionGy: $0) }
+        let rxContext = context.prescriptionGy.map { calculator.prescriptionContext(prescriptionGy: $0) }
         let dvhJSON = all.json(inputs: inputs, metricsFor: { _ in DVHMetric.defaults }, prescription: rxContext,
-                               prescriptionSource: rxSource.rawValue, dvhStepGy: 0.1)
-        let svg = DVHPlot(curves: report.dvhs, markers: DVHPlot.markers(for: evaluation)).svg
-        return CaseQAResult(dvh: dvhJSON, check: report.json, html: report.html, svg: svg, overall: evaluation.overall, report: report)
+                               prescriptionSource: context.prescriptionSource.rawValue, dvhStepGy: 0.1)
+        let svg = DVHPlot(curves: report.dvhs, markers: DVHPlot.markers(for: report.evaluation)).svg
+        return CaseQAResult(dvh: dvhJSON, check: report.json, html: report.html, svg: svg, overall: report.evaluation.overall, report: report)
     }
 }

@@ -73,7 +73,7 @@ enum Analysis {
             throw Abort(.unprocessableEntity, reason: "the files hold \(cases.count) patients; a case is one patient")
         }
         guard let p = ServerProtocols.library.find(id: protocolID) else { throw Abort(.unprocessableEntity, reason: "unknown protocol \(protocolID)") }
-        let qa = try CaseQA.run(theCase, protocol: p, ageYears: ageYears, generator: "Anchor server")
+        let qa = try CaseQA.run(theCase, protocol: p, age: (ageYears, .submission), generator: "Anchor server")
         return Output(dvhJSON: qa.dvh.serialized(pretty: false), checkJSON: qa.check.serialized(pretty: false),
                       reportHTML: qa.html, dvhSVG: qa.svg, overall: qa.overall.rawValue)
     }

@@ -13,6 +13,8 @@ public enum AgeSource: String, Sendable {
     case commandLine = "command_line"
     /// Patient's Age (0010,1010), PS3.3 C.7.2.2.
     case dicom = "dicom_patient_age"
+    /// Given with the case when it was submitted to the server.
+    case submission = "submission"
     /// Not known: every age band is evaluated.
     case unknown = "unknown"
 }
@@ -105,6 +107,7 @@ public enum ProtocolEvaluator {
         }
         switch (context.ageYears, context.ageSource) {
         case (let a?, .commandLine): notes.append("age \(fmt(a)) years from the command line")
+        case (let a?, .submission): notes.append("age \(fmt(a)) years as given with the submission")
         case (let a?, _): notes.append("age \(fmt(a)) years from Patient's Age (0010,1010)")
         default:
             if p.constraints.contains(where: { $0.ageBand != nil }) {
