@@ -1,14 +1,31 @@
 import ArgumentParser
+import Foundation
 
 /// The `anchor` command line.
 @available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
 public struct AnchorCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "anchor",
-        abstract: "Anchor: DICOM-RT review for paediatric radiotherapy networks.",
-        version: "0.1.0",
-        subcommands: [InspectCommand.self, DVHCommand.self, CheckCommand.self, ProtocolsCommand.self, DeidCommand.self, PhantomCommand.self, GammaCommand.self, ServeCommand.self, DemoCommand.self, AdminCommand.self]
-    )
+    /// The engine's commands: they need no server, database or web stack.
+    static let engineCommands: [any ParsableCommand.Type] = [
+        InspectCommand.self, DVHCommand.self, CheckCommand.self, ProtocolsCommand.self, DeidCommand.self,
+        PhantomCommand.self, GammaCommand.self,
+    ]
+
+    /// Commands added by other modules (the platform's `serve`, `demo`, `admin`) before `runAsync()`.
+    nonisolated(unsafe) private static var registered: [any ParsableCommand.Type] = []
+
+    /// Adds commands from another module; call before `runAsync()`.
+    public static func register(_ commands: [any ParsableCommand.Type]) {
+        registered.append(contentsOf: commands)
+    }
+
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "anchor",
+            abstract: "Anchor: DICOM-RT review for paediatric radiotherapy networks.",
+            version: "0.1.0",
+            subcommands: engineCommands + registered
+        )
+    }
     public init() {}
 }
 

@@ -1,3 +1,7 @@
 import AnchorCLI
+#if canImport(AnchorPlatformCLI)
+import AnchorPlatformCLI
+PlatformCommands.register()
+#endif
 
 await AnchorCommand.runAsync()

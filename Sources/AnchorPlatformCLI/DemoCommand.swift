@@ -1,3 +1,4 @@
+import AnchorCLI
 import AnchorServer
 import ArgumentParser
 import Foundation
