@@ -23,11 +23,41 @@ struct ServeCommand: AsyncParsableCommand {
     var port = 8080
     @Flag(help: "Do not run analysis jobs in this instance.")
     var noJobs = false
+    @Option(name: .customLong("trusted-proxy"), help: "A proxy (address or CIDR block) whose X-Forwarded-For is believed; repeat for several.")
+    var trustedProxies: [String] = []
+    @Flag(help: "Serve plain HTTP without Secure cookies (only on a loopback address; anywhere else put the server behind TLS).")
+    var plainHttp = false
+    @Flag(help: "Serve a data folder that holds the demo's people.")
+    var allowDemoData = false
+    @Option(help: "Largest upload, megabytes.")
+    var maxUploadMb = 1024
+    @Option(help: "Claims of an analysis job before it is given up and its case marked qa_failed.")
+    var jobAttempts = 3
+
+    func validate() throws {
+        if plainHttp && !ServerConfig.isLoopback(hostname) {
+            throw ValidationError("--plain-http is for a loopback address only (127.0.0.1, ::1, localhost); put the server behind TLS to listen on \(hostname)")
+        }
+        for p in trustedProxies where !AnchorServerMain.isAddressOrBlock(p) {
+            throw ValidationError("--trusted-proxy \(p) is neither an IP address nor a CIDR block")
+        }
+        guard maxUploadMb > 0, jobAttempts > 0 else { throw ValidationError("--max-upload-mb and --job-attempts must be positive") }
+    }
 
     func run() async throws {
-        let config = ServerConfig(dataDirectory: data, hostname: hostname, port: port, runsJobs: !noJobs)
+        var config = ServerConfig(dataDirectory: data, hostname: hostname, port: port, runsJobs: !noJobs, jobMaxAttempts: jobAttempts)
+        config.trustedProxies = trustedProxies
+        config.plainHTTP = plainHttp
+        config.allowDemoData = allowDemoData
+        config.maxUploadBytes = maxUploadMb << 20
+        config.maxExpandedBytes = max(config.maxExpandedBytes, config.maxUploadBytes)
         printNow("Anchor serving on http://\(hostname):\(port) (data: \(data), database: \(config.databaseURL == nil ? "SQLite" : "PostgreSQL"))")
-        try await AnchorServerMain.serve(config)
+        do {
+            try await AnchorServerMain.serve(config)
+        } catch let e as AdminTasks.Failure {
+            printError("error: \(e.description)")
+            throw ExitCode(ExitStatus.dataError)
+        }
     }
 }
 
@@ -36,7 +66,7 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Manage centres, people and which anchor centre reviews which partner.",
-        subcommands: [CreateCentre.self, CreateUser.self, Link.self]
+        subcommands: [CreateCentre.self, CreateUser.self, Link.self, SetPassword.self, DisableUser.self]
     )
 
     struct Common: ParsableArguments {
@@ -60,7 +90,7 @@ struct AdminCommand: AsyncParsableCommand {
     struct CreateUser: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "create-user", abstract: "Create a person with a role at a centre.")
         @Option(help: "E-mail (the sign-in name).") var email: String
-        @Option(help: "File holding the password (first line; at least 10 characters).") var passwordFile: String
+        @Option(help: "File holding the password (first line; at least 12 characters, not a common password).") var passwordFile: String
         @Option(help: "Centre name.") var centre: String
         @Option(help: "submitter, reviewer, coordinator or admin.") var role: String
         @OptionGroup var common: Common
@@ -85,6 +115,38 @@ struct AdminCommand: AsyncParsableCommand {
             let (partner, anchor) = (self.partner, self.anchor)
             try await AdminCommand.perform { try await AdminTasks.link(partner: partner, anchor: anchor, config: common.config) }
             print("'\(anchor)' now reviews the cases of '\(partner)'")
+        }
+    }
+
+    struct SetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-password",
+            abstract: "Set a person's password and end their sessions and API tokens.")
+        @Option(help: "E-mail of the person.") var email: String
+        @Option(help: "File holding the new password (first line; at least 12 characters, not a common password).") var passwordFile: String
+        @OptionGroup var common: Common
+        func run() async throws {
+            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                printError("error: cannot read the password file \(passwordFile)")
+                throw ExitCode(ExitStatus.noInput)
+            }
+            let password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let email = self.email
+            try await AdminCommand.perform { try await AdminTasks.setPassword(email: email, password: password, config: common.config) }
+            print("password of \(email) set; their sessions and API tokens ended")
+        }
+    }
+
+    struct DisableUser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "disable-user",
+            abstract: "Disable a person: no sign-in, and their sessions and API tokens end at once.")
+        @Option(help: "E-mail of the person.") var email: String
+        @OptionGroup var common: Common
+        func run() async throws {
+            let email = self.email
+            try await AdminCommand.perform { try await AdminTasks.disableUser(email: email, config: common.config) }
+            print("\(email) disabled; their sessions and API tokens ended")
         }
     }
 

@@ -28,13 +28,22 @@ enum Analysis {
               let c = try await ReviewCase.find(version.$reviewCase.id, on: app.db) else { return }
         let files = try await StoredFile.query(on: app.db).filter(\.$version.$id == versionID).all()
         let store = app.objectStore
-        let paths = files.map { store.path(for: $0.sha256) }
+        let named = files.map { (path: store.path(for: $0.sha256), name: $0.originalName) }
         let protocolID = c.protocolID, age = c.ageYears
+        let limits = Preflight.Limits(app.anchorConfig)
+        let dataDirectory = app.anchorConfig.dataDirectory
         let result: Result<Output, Error>
         do {
-            result = .success(try await app.threadPool.runIfActive { try compute(paths: paths, protocolID: protocolID, ageYears: age) })
+            result = .success(try await app.threadPool.runIfActive {
+                try Preflight.checkStored(named, limits: limits)
+                var out = try compute(paths: named.map(\.path), protocolID: protocolID, ageYears: age)
+                out.dvhJSON = ServerPaths.rename(out.dvhJSON, named, dataDirectory: dataDirectory)
+                out.checkJSON = ServerPaths.rename(out.checkJSON, named, dataDirectory: dataDirectory)
+                out.reportHTML = ServerPaths.rename(out.reportHTML, named, dataDirectory: dataDirectory)
+                return out
+            })
         } catch {
-            result = .failure(error)
+            result = .failure(ServerPaths.Renamed(message: ServerPaths.rename("\(error)", named, dataDirectory: dataDirectory)))
         }
         try await app.db.transaction { tx in
             switch result {
@@ -64,6 +73,20 @@ enum Analysis {
         }
     }
 
+    /// Marks a version (and its case, when current) as failed with `reason`.
+    static func markFailed(versionID: UUID, reason: String, on db: Database) async throws {
+        guard let version = try await CaseVersion.find(versionID, on: db),
+              let c = try await ReviewCase.find(version.$reviewCase.id, on: db) else { return }
+        try await db.transaction { tx in
+            version.failure = reason
+            version.status = ReviewCase.Status.qaFailed.rawValue
+            version.analysedAt = Date()
+            try await version.save(on: tx)
+            guard c.currentVersion == version.number, c.status != ReviewCase.Status.qaFailed.rawValue else { return }
+            try await Workflow.transition(c, to: .qaFailed, by: nil, on: tx)
+        }
+    }
+
     /// The engine's work for one case version (runs on the thread pool).
     static func compute(paths: [String], protocolID: String, ageYears: Double) throws -> Output {
         let loaded = DICOMLoader.load(paths)
@@ -76,5 +99,30 @@ enum Analysis {
         let qa = try CaseQA.run(theCase, protocol: p, age: (ageYears, .submission), generator: "Anchor server")
         return Output(dvhJSON: qa.dvh.serialized(pretty: false), checkJSON: qa.check.serialized(pretty: false),
                       reportHTML: qa.html, dvhSVG: qa.svg, overall: qa.overall.rawValue)
+    }
+}
+
+/// Messages and documents name files by their upload name, never by where the server stores them.
+enum ServerPaths {
+    struct Renamed: Error, CustomStringConvertible { var message: String; var description: String { message } }
+
+    static func rename(_ text: String, _ named: [(path: String, name: String)], dataDirectory: String) -> String {
+        var out = text
+        for (path, name) in named {
+            out = out.replacingOccurrences(of: path, with: name)
+            out = out.replacingOccurrences(of: path.replacingOccurrences(of: "/", with: "\\/"), with: name)
+        }
+        return scrub(out, dataDirectory: dataDirectory)
+    }
+
+    /// Removes any remaining mention of the data folder (absolute or as configured).
+    static func scrub(_ text: String, dataDirectory: String) -> String {
+        var out = text
+        let absolute = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        for prefix in Set([absolute, dataDirectory]) where prefix.count > 1 {
+            out = out.replacingOccurrences(of: prefix, with: "[data]")
+            out = out.replacingOccurrences(of: prefix.replacingOccurrences(of: "/", with: "\\/"), with: "[data]")
+        }
+        return out
     }
 }

@@ -11,12 +11,23 @@ public enum AnchorServerMain {
         let app = try await Application.make(env)
         do {
             try await configure(app, config: config)
+            if !config.allowDemoData, try await Demo.holdsDemoPeople(app.db) {
+                throw AdminTasks.Failure(description: "the data folder \(config.dataDirectory) holds the demo's people, whose password anyone can read in the demo's output; serve it only with --allow-demo-data, or use another data folder")
+            }
             try await app.execute()
         } catch {
             try? await app.asyncShutdown()
             throw error
         }
         try await app.asyncShutdown()
+    }
+
+    /// True when `text` is an IP address or a CIDR block (for `--trusted-proxy`).
+    public static func isAddressOrBlock(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let bytes = ClientAddress.parse(parts[0]) else { return false }
+        if parts.count == 2 { guard let n = Int(parts[1]), n >= 0, n <= bytes.count * 8 else { return false } }
+        return true
     }
 
     /// Opens the data folder's database (migrated), runs `body`, and shuts down.
@@ -55,7 +66,7 @@ public enum AdminTasks {
         guard let r = User.Role(rawValue: role) else {
             throw Failure(description: "role must be one of \(User.Role.allCases.map(\.rawValue).joined(separator: ", ")), not '\(role)'")
         }
-        guard password.count >= 10 else { throw Failure(description: "the password must have at least 10 characters") }
+        do { try PasswordPolicy.check(password, email: email) } catch let e as PasswordPolicy.Refusal { throw Failure(description: e.description) }
         guard email.contains("@") else { throw Failure(description: "'\(email)' is not an e-mail address") }
         guard let c = try await Centre.query(on: db).filter(\.$name == centre).first() else {
             throw Failure(description: "no centre named '\(centre)'")
@@ -67,6 +78,32 @@ public enum AdminTasks {
         let u = User(email: email, passwordHash: try Bcrypt.hash(password), role: r, centreID: try c.requireID())
         try await u.save(on: db)
         return try u.requireID()
+    }
+
+    /// Sets a person's password (the policy applies) and ends their sessions and API tokens.
+    public static func setPassword(email: String, password: String, on db: Database) async throws {
+        guard let u = try await User.query(on: db).filter(\.$email == email.lowercased()).first() else {
+            throw Failure(description: "no person with e-mail \(email)")
+        }
+        do { try PasswordPolicy.check(password, email: email) } catch let e as PasswordPolicy.Refusal { throw Failure(description: e.description) }
+        u.passwordHash = try Bcrypt.hash(password)
+        try await u.save(on: db)
+        try await Tokens.revokeAll(of: try u.requireID(), on: db)
+        try await AuditEvent(userID: u.id, userEmail: u.email, action: "password_set", caseID: nil, detail: "anchor admin set-password", address: nil).save(on: db)
+    }
+
+    /// Disables a person: no sign-in, and every session and API token ends now. Their cases, reviews
+    /// and audit trail stay.
+    public static func disableUser(email: String, on db: Database) async throws {
+        guard let u = try await User.query(on: db).filter(\.$email == email.lowercased()).first() else {
+            throw Failure(description: "no person with e-mail \(email)")
+        }
+        if u.disabledAt == nil {
+            u.disabledAt = Date()
+            try await u.save(on: db)
+        }
+        try await Tokens.revokeAll(of: try u.requireID(), on: db)
+        try await AuditEvent(userID: u.id, userEmail: u.email, action: "user_disabled", caseID: nil, detail: "anchor admin disable-user", address: nil).save(on: db)
     }
 
     public static func link(partner: String, anchor: String, on db: Database) async throws {
@@ -106,5 +143,11 @@ extension AdminTasks {
     }
     public static func link(partner: String, anchor: String, config: ServerConfig) async throws {
         try await AnchorServerMain.withDatabase(config) { db in try await link(partner: partner, anchor: anchor, on: db) }
+    }
+    public static func setPassword(email: String, password: String, config: ServerConfig) async throws {
+        try await AnchorServerMain.withDatabase(config) { db in try await setPassword(email: email, password: password, on: db) }
+    }
+    public static func disableUser(email: String, config: ServerConfig) async throws {
+        try await AnchorServerMain.withDatabase(config) { db in try await disableUser(email: email, on: db) }
     }
 }

@@ -29,6 +29,11 @@ public enum Demo {
         ("mediastinum", 15, "ptv-underdose", "hodgkin-lymphoma", "Hodgkin lymphoma, mediastinum", "physicist@north.demo", 7),
     ]
 
+    /// True when the database holds any of the demo's people.
+    public static func holdsDemoPeople(_ db: Database) async throws -> Bool {
+        try await User.query(on: db).filter(\.$email ~~ people.map(\.email)).count() > 0
+    }
+
     /// Creates the network and the cases when the data folder's database is empty; returns the number of
     /// cases submitted.
     @discardableResult

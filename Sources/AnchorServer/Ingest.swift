@@ -11,10 +11,32 @@ struct CaseSubmission: Sendable {
     var plannedStart: String
 }
 
-/// One uploaded file, as received.
+/// One uploaded file, as received: spooled to disk (`path`) or in memory (`bytes`, the demo).
 struct UploadedFile: Sendable {
     var name: String
-    var bytes: [UInt8]
+    var path: String?
+    var bytes: [UInt8]?
+    var size: Int
+
+    init(name: String, bytes: [UInt8]) { self.name = name; self.bytes = bytes; self.path = nil; self.size = bytes.count }
+    init(name: String, path: String, size: Int) { self.name = name; self.path = path; self.bytes = nil; self.size = size }
+
+    func load() throws -> [UInt8] {
+        if let bytes { return bytes }
+        return try readFileBytes(path ?? "")
+    }
+}
+
+/// The limits of one upload (`ServerConfig`).
+struct UploadLimits: Sendable {
+    var maxExpandedBytes: Int
+    var maxFiles: Int
+    var preflight: Preflight.Limits
+    init(_ c: ServerConfig) {
+        maxExpandedBytes = c.maxExpandedBytes
+        maxFiles = c.maxFilesPerUpload
+        preflight = Preflight.Limits(c)
+    }
 }
 
 /// Takes an upload to a stored, queued case version: expands zips, reads every file as DICOM,
@@ -26,23 +48,45 @@ enum Ingest {
 
     /// Expands zips and keeps DICOM files; non-DICOM entries of a zip are skipped (listed), a named file
     /// that is not DICOM or is damaged refuses the whole upload with its name and the problem.
-    static func readFiles(_ uploads: [UploadedFile]) throws -> (files: [(String, DICOMFile, [UInt8])], skipped: [String]) {
+    static func readFiles(_ uploads: [UploadedFile], limits: UploadLimits) throws -> (files: [(String, DICOMFile, [UInt8])], skipped: [String]) {
         var out: [(String, DICOMFile, [UInt8])] = []
         var skipped: [String] = []
         var problems: [String] = []
-        for u in uploads {
+        var total = 0
+        for upload in uploads {
+            // Sizes are checked before anything is read or expanded.
+            total += upload.size
+            guard total <= limits.maxExpandedBytes else {
+                throw Abort(.payloadTooLarge, reason: "The files of the upload are larger than the limit of \(limits.maxExpandedBytes) bytes.")
+            }
+            let u = (name: upload.name, bytes: try upload.load())
             if ZipReader.isZip(u.bytes) {
+                total -= upload.size
                 let entries: [ZipReader.Entry]
-                do { entries = try ZipReader.entries(u.bytes) } catch { problems.append("\(u.name): \(error)"); continue }
+                do { entries = try ZipReader.entries(u.bytes, maxTotal: max(0, limits.maxExpandedBytes - total)) } catch { problems.append("\(u.name): \(error)"); continue }
+                total += entries.reduce(0) { $0 + $1.bytes.count }
+                guard out.count + entries.count <= limits.maxFiles else {
+                    throw Abort(.payloadTooLarge, reason: "The upload holds more than \(limits.maxFiles) files.")
+                }
                 for e in entries {
                     let base = (e.name as NSString).lastPathComponent
                     if base.hasPrefix(".") || base.isEmpty { skipped.append("\(u.name)/\(e.name)"); continue }
-                    do { out.append(("\(u.name)/\(e.name)", try DICOMFile(bytes: e.bytes, path: "\(u.name)/\(e.name)"), e.bytes)) } catch let err as DICOMError {
+                    do {
+                        let f = try DICOMFile(bytes: e.bytes, path: "\(u.name)/\(e.name)")
+                        if let p = Preflight.problem(f, name: "\(u.name)/\(e.name)", limits: limits.preflight) { problems.append(p); continue }
+                        out.append(("\(u.name)/\(e.name)", f, e.bytes))
+                    } catch let err as DICOMError {
                         if err.code == .notDICOM { skipped.append("\(u.name)/\(e.name)") } else { problems.append(err.description) }
+                    } catch {
+                        problems.append("\(u.name)/\(e.name): \(error)")
                     }
                 }
             } else {
-                do { out.append((u.name, try DICOMFile(bytes: u.bytes, path: u.name), u.bytes)) } catch {
+                do {
+                    let f = try DICOMFile(bytes: u.bytes, path: u.name)
+                    if let p = Preflight.problem(f, name: u.name, limits: limits.preflight) { problems.append(p); continue }
+                    out.append((u.name, f, u.bytes))
+                } catch {
                     problems.append("\(error)")
                 }
             }
@@ -60,10 +104,11 @@ enum Ingest {
         let centre = try await Centre.find(user.$centre.id, on: db)
         guard let centre else { throw Abort(.internalServerError, reason: "user has no centre") }
         let store = app.objectStore
+        let limits = UploadLimits(app.anchorConfig)
         // Parsing, de-identification and hashing are CPU work: off the event loop.
         let prepared: (stored: [(name: String, hash: String, size: Int, modality: String?, sopClass: String?)], skipped: [String], pseudonym: String?) =
             try await app.threadPool.runIfActive {
-                let (files, skipped) = try readFiles(uploads)
+                let (files, skipped) = try readFiles(uploads, limits: limits)
                 let deidentified = try Deidentification.apply(files.map { ($0.0, $0.1) }, secret: centre.deidSecret)
                 var stored: [(String, String, Int, String?, String?)] = []
                 for (name, file) in deidentified.files {
@@ -73,6 +118,10 @@ enum Ingest {
                 }
                 return (stored, skipped, deidentified.pseudonym)
             }
+        // A new version must be the same patient: the pseudonyms are derived with the same centre secret.
+        if let existing, let before = existing.pseudonym, before != prepared.pseudonym {
+            throw Abort(.unprocessableEntity, reason: "These files are of another patient than the case (pseudonym \(prepared.pseudonym ?? "none") instead of \(before)); a new version must be the same patient.")
+        }
         let outcome = try await db.transaction { tx -> Outcome in
             let c: ReviewCase
             if let existing {

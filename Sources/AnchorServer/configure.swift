@@ -23,7 +23,15 @@ public func configure(_ app: Application, config: ServerConfig) async throws {
     try FileManager.default.createDirectory(atPath: config.objectsDirectory, withIntermediateDirectories: true)
     if let url = config.databaseURL, !url.isEmpty {
         var pg = try SQLPostgresConfiguration(url: url)
-        if url.contains("sslmode=disable") || url.contains("localhost") || url.contains("127.0.0.1") { pg.coreConfiguration.tls = .disable }
+        switch PostgresTLS.mode(for: url) {
+        case .disable: pg.coreConfiguration.tls = .disable
+        case .verifyFull:
+            // Certificate chain and host name checked (libpq's verify-full).
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .fullVerification
+            pg.coreConfiguration.tls = .require(try .init(configuration: tls))
+        case .asGiven: break
+        }
         app.databases.use(.postgres(configuration: pg), as: .psql)
     } else {
         app.databases.use(.sqlite(.file(config.sqlitePath), sqlLogLevel: .trace), as: .sqlite)
@@ -31,17 +39,17 @@ public func configure(_ app: Application, config: ServerConfig) async throws {
     app.migrations.add(CreateSchema())
     app.migrations.add(SessionRecord.migration)
     app.migrations.add(CreateReviewSchema())
+    app.migrations.add(CreateSecuritySchema())
     try await app.autoMigrate()
 
     app.http.server.configuration.hostname = config.hostname
     app.http.server.configuration.port = config.port
-    // Uploads of a whole case: a 300-slice CT is about 160 MB.
-    app.routes.defaultMaxBodySize = "1gb"
+    // Kilobytes for sign-in, forms and JSON; uploads stream to disk under their own limit (`UploadSpool`).
+    app.routes.defaultMaxBodySize = ByteCount(value: config.maxBodyBytes)
+    try FileManager.default.createDirectory(atPath: config.uploadsDirectory, withIntermediateDirectories: true)
 
-    app.sessions.use(.fluent)
-    app.sessions.configuration.cookieName = "anchor_session"
-    app.middleware.use(app.sessions.middleware)
-    app.middleware.use(SecurityHeadersMiddleware())
+    // First in the chain, so that error responses carry the headers too.
+    app.middleware.use(SecurityHeadersMiddleware(), at: .beginning)
 
     let resources = AnchorServerResources.root
     app.views.use(.leaf)
@@ -56,13 +64,48 @@ public func configure(_ app: Application, config: ServerConfig) async throws {
     }
 }
 
-/// Conservative headers for every response: pages are self-contained, nothing framed.
+/// Headers on every response, errors included (OWASP Secure Headers Project): pages load only this
+/// server's scripts and styles and are never framed.
 struct SecurityHeadersMiddleware: AsyncMiddleware {
+    static let contentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+
     func respond(to request: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        let response = try await next.respond(to: request)
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch {
+            // Errors that escape the error middleware still get an answer with the headers.
+            response = Response(status: (error as? AbortError)?.status ?? .internalServerError)
+        }
+        let h = response.headers
+        if !h.contains(name: "Content-Security-Policy") {
+            response.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.contentSecurityPolicy)
+        }
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        if ClientAddress.viaTLS(request) {
+            // RFC 6797; one year.
+            response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
+        }
         return response
+    }
+}
+
+/// How the connection to PostgreSQL is protected. Without an explicit `sslmode` (or `tlsmode`), TLS
+/// with full certificate and host name verification is required unless the host is a loopback
+/// address; an explicit mode is honoured.
+enum PostgresTLS {
+    enum Mode: Equatable { case disable, verifyFull, asGiven }
+
+    static func mode(for url: String) -> Mode {
+        guard let c = URLComponents(string: url) else { return .verifyFull }
+        let explicit = c.queryItems?.last { ["tlsmode", "sslmode", "ssl", "tls"].contains($0.name.lowercased()) }?.value?.lowercased()
+        switch explicit {
+        case nil: return ServerConfig.isLoopback(c.host ?? "") ? .disable : .verifyFull
+        case "disable", "false": return .disable
+        case "verify-full", "verify-ca", "require": return .verifyFull
+        default: return .asGiven
+        }
     }
 }

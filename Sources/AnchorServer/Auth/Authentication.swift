@@ -2,18 +2,29 @@ import Crypto
 import Fluent
 import Vapor
 
-extension User: ModelSessionAuthenticatable {}
+/// How the current request was authenticated.
+enum AuthMethod: Sendable { case bearer, session }
+struct AuthMethodKey: StorageKey { typealias Value = AuthMethod }
 
 /// Bearer tokens for the API (`Authorization: Bearer ...`): random 256-bit values, stored as SHA-256.
-struct TokenAuthenticator: AsyncBearerAuthenticator {
-    func authenticate(bearer: BearerAuthorization, for request: Request) async throws {
-        let hash = Tokens.hash(bearer.token)
-        guard let token = try await APIToken.query(on: request.db).filter(\.$tokenHash == hash).first(),
-              token.expiresAt > Date(),
-              let user = try await User.find(token.$user.id, on: request.db) else { return }
-        request.auth.login(user)
+/// A token ends at its expiry, at `POST /api/v1/auth/logout`, when its owner signs out in the browser,
+/// and when its owner is disabled.
+struct TokenAuthenticator: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        if let bearer = request.headers.bearerAuthorization {
+            let hash = Tokens.hash(bearer.token)
+            if let token = try await APIToken.query(on: request.db).filter(\.$tokenHash == hash).first(), token.expiresAt > Date(),
+               let user = try await User.find(token.$user.id, on: request.db), !user.isDisabled {
+                request.auth.login(user)
+                request.storage[AuthMethodKey.self] = .bearer
+                request.storage[CurrentToken.self] = token
+            }
+        }
+        return try await next.respond(to: request)
     }
 }
+
+struct CurrentToken: StorageKey { typealias Value = APIToken }
 
 enum Tokens {
     static let lifetime: TimeInterval = 12 * 3600
@@ -28,57 +39,13 @@ enum Tokens {
     static func hash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
-}
 
-/// Failed sign-ins per e-mail and per address: after 5 failures within 15 minutes, further attempts
-/// are refused with 429 until the window has passed (OWASP Authentication Cheat Sheet, "login throttling").
-actor LoginThrottle {
-    static let shared = LoginThrottle()
-    let limit = 5
-    let window: TimeInterval = 15 * 60
-    private var failures: [String: [Date]] = [:]
-
-    /// Seconds to wait when `keys` are throttled, else nil.
-    func retryAfter(_ keys: [String], now: Date = Date()) -> Int? {
-        var wait: TimeInterval = 0
-        for k in keys {
-            let recent = (failures[k] ?? []).filter { now.timeIntervalSince($0) < window }
-            failures[k] = recent
-            if recent.count >= limit, let oldest = recent.first { wait = max(wait, window - now.timeIntervalSince(oldest)) }
-        }
-        return wait > 0 ? Int(wait.rounded(.up)) : nil
-    }
-
-    func recordFailure(_ keys: [String], now: Date = Date()) {
-        for k in keys { failures[k, default: []].append(now) }
-    }
-
-    func recordSuccess(_ keys: [String]) {
-        for k in keys { failures[k] = nil }
-    }
-
-    func reset() { failures = [:] }
-}
-
-enum SignIn {
-    /// Verifies e-mail and password with bcrypt, throttled. Returns the user or throws 401/429.
-    static func verify(email: String, password: String, on req: Request) async throws -> User {
-        let address = req.remoteAddress?.ipAddress ?? "unknown"
-        let keys = ["email:" + email.lowercased(), "ip:" + address]
-        if let wait = await LoginThrottle.shared.retryAfter(keys) {
-            throw Abort(.tooManyRequests, headers: ["Retry-After": String(wait)], reason: "Too many failed sign-ins; try again in \(wait) s.")
-        }
-        let user = try await User.query(on: req.db).filter(\.$email == email.lowercased()).first()
-        // Verify against a dummy hash when the user does not exist, so timing does not reveal accounts.
-        let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKcEeO5Fx9PUfWgxqM1C0nMRy/nLKGy5g7rqa"
-        let ok = (try? await req.password.async.verify(password, created: hash)) ?? false
-        guard ok, let user else {
-            await LoginThrottle.shared.recordFailure(keys)
-            await Audit.record(req, user: nil, action: "login_failed", detail: email.lowercased())
-            throw Abort(.unauthorized, reason: "Wrong e-mail or password.")
-        }
-        await LoginThrottle.shared.recordSuccess(keys)
-        return user
+    /// Ends every API token and browser session of a person (sign-out, disabling, password change).
+    static func revokeAll(of userID: UUID, on db: Database, keepingSession: UUID? = nil) async throws {
+        try await APIToken.query(on: db).filter(\.$user.$id == userID).delete()
+        var q = UserSession.query(on: db).filter(\.$user.$id == userID)
+        if let keep = keepingSession { q = q.filter(\.$id != keep) }
+        try await q.delete()
     }
 }
 
@@ -94,16 +61,61 @@ struct RequireUser: AsyncMiddleware {
     }
 }
 
+/// The API takes JSON (and multipart for uploads), never HTML form encodings: a cross-site page can
+/// post those without the browser asking (the "simple requests" of the Fetch standard). A call
+/// authenticated by the browser's session cookie rather than a bearer token must also be JSON and come
+/// from this server's own origin; uploads take a bearer token.
+struct APIRequestGuard: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        let safe = request.method == .GET || request.method == .HEAD || request.method == .OPTIONS
+        if !safe {
+            let type = request.headers.contentType
+            if type == .urlEncodedForm || type?.type == "text" {
+                throw Abort(.unsupportedMediaType, reason: "The API takes JSON (or multipart/form-data for uploads).")
+            }
+            if request.storage[AuthMethodKey.self] == .session {
+                guard type == .json || (type?.type == "application" && type?.subType == "json") else {
+                    throw Abort(.forbidden, reason: "Calls signed in with the browser's session must send JSON; use a bearer token otherwise.")
+                }
+                guard let origin = request.headers.first(name: .origin), SameOrigin.check(origin, request) else {
+                    throw Abort(.forbidden, reason: "Cross-origin call refused.")
+                }
+            }
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+enum SameOrigin {
+    /// True when `origin` (`https://host:port`) names the host the request was sent to.
+    static func check(_ origin: String, _ req: Request) -> Bool {
+        guard let host = req.headers.first(name: .host), let url = URL(string: origin), let oh = url.host else { return false }
+        let originHost = url.port.map { "\(oh):\($0)" } ?? oh
+        return originHost.lowercased() == host.lowercased()
+    }
+}
+
 /// CSRF protection for forms posted with the session cookie: a per-session random token, sent in a
 /// hidden `_csrf` field and compared on every state-changing request (OWASP synchronizer token pattern).
+/// The sign-in form, before any session exists, uses a double-submit cookie instead, so an anonymous
+/// visit stores nothing on the server.
 struct CSRF: AsyncMiddleware {
     static let field = "_csrf"
+    static let loginCookie = "anchor_login_csrf"
 
+    /// The token to put in the page's forms.
     static func token(_ req: Request) -> String {
-        if let t = req.session.data["csrf"] { return t }
-        let t = Tokens.make()
-        req.session.data["csrf"] = t
+        if let s = req.storage[CurrentSession.self] { return s.csrf }
+        if let t = req.storage[LoginCSRFToken.self] { return t }
+        let t = req.cookies[loginCookie]?.string ?? Tokens.make()
+        req.storage[LoginCSRFToken.self] = t
         return t
+    }
+
+    /// Sets the sign-in form's cookie on a response that showed the form.
+    static func attachLoginCookie(_ res: Response, _ req: Request) {
+        guard req.storage[CurrentSession.self] == nil, let t = req.storage[LoginCSRFToken.self] else { return }
+        res.cookies[loginCookie] = BrowserSessions.cookie(t, req, maxAge: 3600, path: "/login")
     }
 
     func respond(to request: Request, chainingTo next: AsyncResponder) async throws -> Response {
@@ -113,13 +125,16 @@ struct CSRF: AsyncMiddleware {
             let sent = request.query[String.self, at: CSRF.field]
                 ?? (isMultipart ? nil : try? request.content.get(String.self, at: CSRF.field))
                 ?? request.headers.first(name: "X-CSRF-Token")
-            guard let expected = request.session.data["csrf"], let sent, sent == expected else {
+            let expected = request.storage[CurrentSession.self]?.csrf ?? request.cookies[CSRF.loginCookie]?.string
+            guard let expected, let sent, !expected.isEmpty, sent == expected else {
                 throw Abort(.forbidden, reason: "The form has expired; reload the page and try again.")
             }
         }
         return try await next.respond(to: request)
     }
 }
+
+struct LoginCSRFToken: StorageKey { typealias Value = String }
 
 extension Request {
     /// The signed-in user (after RequireUser).

@@ -5,13 +5,15 @@ import Vapor
 /// The JSON API under /api/v1 (documented in Resources/openapi.yaml).
 struct APIController: RouteCollection {
     func boot(routes: RoutesBuilder) throws {
-        let api = routes.grouped("api", "v1")
+        let api = routes.grouped("api", "v1").grouped(TokenAuthenticator(), SessionAuthenticator(), APIRequestGuard())
         api.post("auth", "login", use: login)
         api.get("openapi.yaml", use: openAPI)
-        let authed = api.grouped(TokenAuthenticator(), User.sessionAuthenticator(), RequireUser(redirect: false))
+        let authed = api.grouped(RequireUser(redirect: false))
+        authed.post("auth", "logout", use: logout)
         authed.get("me", use: me)
         authed.get("cases", use: listCases)
-        authed.on(.POST, "cases", body: .collect(maxSize: "1gb"), use: createCase)
+        // Streamed to disk as it arrives, the limit enforced on the way (`UploadSpool`).
+        authed.on(.POST, "cases", body: .stream, use: createCase)
         authed.get("cases", ":id", use: getCase)
         authed.get("cases", ":id", "qa", use: getQA)
         authed.get("cases", ":id", "report", use: getReport)
@@ -24,8 +26,20 @@ struct APIController: RouteCollection {
         let token = Tokens.make()
         let expires = Date().addingTimeInterval(Tokens.lifetime)
         try await APIToken(tokenHash: Tokens.hash(token), userID: user.requireID(), expiresAt: expires).save(on: req.db)
-        await Audit.record(req, user: user, action: "login", detail: "api")
+        try await Audit.record(req, user: user, action: "login", detail: "api")
         return LoginResponse(token: token, expires_at: expires, user: try await userDTO(user, on: req.db))
+    }
+
+    /// Ends the bearer token the call was made with (a browser session, when that was used instead).
+    func logout(req: Request) async throws -> HTTPStatus {
+        let user = try req.user
+        if let token = req.storage[CurrentToken.self] {
+            try await token.delete(on: req.db)
+        } else if let s = req.storage[CurrentSession.self] {
+            try await s.delete(on: req.db)
+        }
+        try await Audit.record(req, user: user, action: "logout", detail: "api")
+        return .noContent
     }
 
     func openAPI(req: Request) async throws -> Response {
@@ -44,14 +58,14 @@ struct APIController: RouteCollection {
     func listCases(req: Request) async throws -> CaseListResponse {
         let user = try req.user
         let cases = try await Access.cases(for: user, on: req.db).sort(\.$createdAt, .descending).all()
-        await Audit.record(req, user: user, action: "list_cases", detail: "\(cases.count) cases")
+        try await Audit.record(req, user: user, action: "list_cases", detail: "\(cases.count) cases")
         return CaseListResponse(cases: try await CaseQueries.dtos(cases, on: req.db))
     }
 
     func getCase(req: Request) async throws -> CaseDTO {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        await Audit.record(req, user: user, action: "view_case", caseID: c.id)
+        try await Audit.record(req, user: user, action: "view_case", caseID: c.id)
         return try await CaseQueries.dtos([c], on: req.db)[0]
     }
 
@@ -59,7 +73,7 @@ struct APIController: RouteCollection {
     func getQA(req: Request) async throws -> Response {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        await Audit.record(req, user: user, action: "view_qa", caseID: c.id)
+        try await Audit.record(req, user: user, action: "view_qa", caseID: c.id)
         guard let v = try await CaseQueries.currentVersion(of: c, on: req.db) else { throw Abort(.notFound) }
         let body: String
         switch (v.dvhJSON, v.checkJSON, v.failure) {
@@ -70,17 +84,21 @@ struct APIController: RouteCollection {
         default:
             body = "{\"case_id\":\"\(c.id!.uuidString)\",\"version\":\(v.number),\"status\":\"\(c.status)\",\"dvh\":null,\"check\":null}"
         }
-        return Response(status: .ok, headers: ["Content-Type": "application/json"], body: .init(string: body))
+        return Response(status: .ok, headers: ["Content-Type": "application/json"],
+                        body: .init(string: ServerPaths.scrub(body, dataDirectory: req.application.anchorConfig.dataDirectory)))
     }
 
     func getReport(req: Request) async throws -> Response {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        await Audit.record(req, user: user, action: "view_report", caseID: c.id)
+        try await Audit.record(req, user: user, action: "view_report", caseID: c.id)
         guard let v = try await CaseQueries.currentVersion(of: c, on: req.db), let html = v.reportHTML else {
             throw Abort(.notFound, reason: "The QA report is not ready yet.")
         }
-        return Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(string: html))
+        // The report is a self-contained document with its own style sheet: no scripts, nothing fetched.
+        return Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8",
+                                               "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"],
+                        body: .init(string: ServerPaths.scrub(html, dataDirectory: req.application.anchorConfig.dataDirectory)))
     }
 
     func createCase(req: Request) async throws -> Response {
@@ -88,9 +106,14 @@ struct APIController: RouteCollection {
         guard user.roleValue == .submitter || user.roleValue == .admin || user.roleValue == .coordinator else {
             throw Abort(.forbidden, reason: "Only submitters, coordinators and admins upload cases.")
         }
-        let (uploads, submission) = try CaseUploadForm.decode(req)
+        guard req.storage[AuthMethodKey.self] == .bearer else {
+            throw Abort(.forbidden, reason: "Uploads through the API take a bearer token; the browser uses the upload page.")
+        }
+        let spool = try await UploadSpool.receive(req)
+        defer { spool.remove() }
+        let (uploads, submission) = try CaseUploadForm.decode(spool)
         let outcome = try await Ingest.submit(uploads, submission: submission, by: user, app: req.application, db: req.db)
-        await Audit.record(req, user: user, action: "submit_case", caseID: outcome.caseID, detail: "\(outcome.files) files, protocol \(submission.protocolID)")
+        try await Audit.record(req, user: user, action: "submit_case", caseID: outcome.caseID, detail: "\(outcome.files) files, protocol \(submission.protocolID)")
         let res = Response(status: .created)
         try res.content.encode(CaseCreatedResponse(id: outcome.caseID, status: outcome.status, version: outcome.versionNumber,
                                                    files: outcome.files, skipped: outcome.skipped))
@@ -103,7 +126,7 @@ struct APIController: RouteCollection {
         guard user.roleValue == .admin || user.roleValue == .coordinator else {
             throw Abort(.forbidden, reason: "The audit log is for admins and coordinators.")
         }
-        let limit = min(req.query[Int.self, at: "limit"] ?? 500, 5000)
+        let limit = max(1, min(req.query[Int.self, at: "limit"] ?? 500, 5000))
         // Scoped like everything else: events on cases the caller may see, and events of people of
         // the caller's own centre (sign-ins included).
         let visibleCases = try await Access.cases(for: user, on: req.db).all().compactMap(\.id)
@@ -114,7 +137,7 @@ struct APIController: RouteCollection {
         }.sort(\.$at, .descending).limit(limit)
         if let caseID = req.query[UUID.self, at: "case_id"] { q = q.filter(\.$caseID == caseID) }
         let events = try await q.all()
-        await Audit.record(req, user: user, action: "view_audit")
+        try await Audit.record(req, user: user, action: "view_audit")
         return events.map { AuditDTO(at: $0.at, user: $0.userEmail, action: $0.action, case_id: $0.caseID, detail: $0.detail, address: $0.address) }
     }
 }
@@ -132,56 +155,9 @@ func jsonString(_ s: String) -> String {
     return out + "\""
 }
 
-/// The multipart upload: `files` (repeated, or one zip), `protocol`, `age_years`, `diagnosis`, `planned_start`.
-/// Parsed part by part (RFC 7578), so a repeated `files` field is every file, as browsers and curl send it.
+/// The fields of a case upload: `files` (repeated, or one zip), `protocol`, `age_years`, `diagnosis`, `planned_start`.
 enum CaseUploadForm {
-    struct Parts { var fields: [String: String] = [:]; var files: [UploadedFile] = [] }
-
-    static func parts(_ req: Request) throws -> Parts {
-        guard let type = req.headers.contentType, type.type == "multipart", type.subType == "form-data",
-              let boundary = type.parameters["boundary"] else {
-            throw Abort(.unsupportedMediaType, reason: "Send multipart/form-data with 'files', 'protocol', 'age_years', 'diagnosis', 'planned_start'.")
-        }
-        guard let body = req.body.data else { throw Abort(.badRequest, reason: "Empty body.") }
-        let parser = MultipartParser(boundary: boundary)
-        var out = Parts()
-        var headers: [(String, String)] = []
-        var data = ByteBuffer()
-        parser.onHeader = { headers.append(($0, $1)) }
-        parser.onBody = { data.writeBuffer(&$0) }
-        parser.onPartComplete = {
-            let disposition = headers.first { $0.0.lowercased() == "content-disposition" }?.1 ?? ""
-            let name = CaseUploadForm.parameter("name", in: disposition)
-            let filename = CaseUploadForm.parameter("filename", in: disposition)
-            if let filename, name == "files" || name == "files[]" {
-                out.files.append(UploadedFile(name: filename.isEmpty ? "file\(out.files.count + 1)" : filename, bytes: Array(data.readableBytesView)))
-            } else if let name {
-                out.fields[name] = String(buffer: data)
-            }
-            headers = []
-            data.clear()
-        }
-        do { try parser.execute(body) } catch {
-            throw Abort(.badRequest, reason: "The multipart body could not be read: \(error)")
-        }
-        return out
-    }
-
-    /// A parameter of a Content-Disposition header value (`form-data; name="files"; filename="CT1.dcm"`).
-    static func parameter(_ key: String, in header: String) -> String? {
-        for piece in header.split(separator: ";") {
-            let kv = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if kv.count == 2, kv[0].lowercased() == key {
-                var v = kv[1]
-                if v.hasPrefix("\""), v.hasSuffix("\""), v.count >= 2 { v = String(v.dropFirst().dropLast()) }
-                return v
-            }
-        }
-        return nil
-    }
-
-    static func decode(_ req: Request) throws -> ([UploadedFile], CaseSubmission) {
-        let form = try parts(req)
+    static func decode(_ form: UploadSpool) throws -> ([UploadedFile], CaseSubmission) {
         var missing: [String] = []
         for f in ["protocol", "age_years", "diagnosis", "planned_start"] where (form.fields[f] ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             missing.append(f)
@@ -199,7 +175,7 @@ enum CaseUploadForm {
         guard ServerProtocols.exists(protocolID) else {
             throw Abort(.badRequest, reason: "Unknown protocol '\(protocolID)'. Known: \(ServerProtocols.ids.joined(separator: ", ")).")
         }
-        let diagnosis = String(form.fields["diagnosis"]!.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))
+        let diagnosis = try Diagnosis.validate(form.fields["diagnosis"]!)
         return (form.files, CaseSubmission(protocolID: protocolID, ageYears: age, diagnosis: diagnosis, plannedStart: start))
     }
 }

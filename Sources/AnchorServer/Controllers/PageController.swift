@@ -6,16 +6,19 @@ import Vapor
 /// file, no framework, a few lines of JavaScript only for upload progress.
 struct PageController: RouteCollection {
     func boot(routes: RoutesBuilder) throws {
-        let pages = routes.grouped(User.sessionAuthenticator())
+        let pages = routes.grouped(SessionAuthenticator())
         pages.get("login", use: loginPage)
         pages.grouped(CSRF()).post("login", use: loginSubmit)
         let signedIn = pages.grouped(RequireUser(redirect: true))
         signedIn.get(use: caseList)
         signedIn.get("cases", ":id", use: casePage)
         signedIn.get("upload", use: uploadPage)
+        signedIn.get("account", "password", use: passwordPage)
         let forms = signedIn.grouped(CSRF())
         forms.post("logout", use: logout)
-        forms.on(.POST, "upload", body: .collect(maxSize: "1gb"), use: uploadSubmit)
+        forms.post("account", "password", use: passwordSubmit)
+        // Streamed to disk as it arrives, the limit enforced on the way (`UploadSpool`).
+        forms.on(.POST, "upload", body: .stream, use: uploadSubmit)
     }
 
     struct Layout: Encodable {
@@ -32,8 +35,12 @@ struct PageController: RouteCollection {
 
     struct LoginContext: Encodable { var layout: Layout; var error: String?; var email: String? }
 
-    func loginPage(req: Request) async throws -> View {
-        try await req.view.render("login", LoginContext(layout: layout(req, "Sign in"), error: nil, email: nil))
+    func loginPage(req: Request) async throws -> Response {
+        if req.auth.has(User.self) { return req.redirect(to: "/") }
+        let view = try await req.view.render("login", LoginContext(layout: layout(req, "Sign in"), error: nil, email: nil))
+        let res = try await view.encodeResponse(for: req)
+        CSRF.attachLoginCookie(res, req)
+        return res
     }
 
     func loginSubmit(req: Request) async throws -> Response {
@@ -42,21 +49,68 @@ struct PageController: RouteCollection {
         do {
             let user = try await SignIn.verify(email: form.email, password: form.password, on: req)
             req.auth.login(user)
-            req.session.authenticate(user)
-            await Audit.record(req, user: user, action: "login", detail: "browser")
-            return req.redirect(to: "/")
+            try await Audit.record(req, user: user, action: "login", detail: "browser")
+            let res = req.redirect(to: "/")
+            // A new session id at every sign-in: a session id planted before cannot be taken over.
+            try await BrowserSessions.start(user, req: req, res: res)
+            return res
         } catch let e as AbortError {
             let view = try await req.view.render("login", LoginContext(layout: layout(req, "Sign in"), error: e.reason, email: form.email))
             let res = try await view.encodeResponse(for: req)
             res.status = e.status
+            if let retry = e.headers.first(name: "Retry-After") { res.headers.replaceOrAdd(name: "Retry-After", value: retry) }
+            CSRF.attachLoginCookie(res, req)
             return res
         }
     }
 
+    /// Signing out ends every session and API token of the person.
     func logout(req: Request) async throws -> Response {
+        let user = try req.user
+        try await Tokens.revokeAll(of: try user.requireID(), on: req.db)
+        try await Audit.record(req, user: user, action: "logout", detail: "browser: every session and token ended")
         req.auth.logout(User.self)
-        req.session.destroy()
-        return req.redirect(to: "/login")
+        req.storage[CurrentSession.self] = nil
+        let res = req.redirect(to: "/login")
+        BrowserSessions.clear(req, res)
+        return res
+    }
+
+    struct PasswordContext: Encodable { var layout: Layout; var error: String?; var done: Bool }
+
+    func passwordPage(req: Request) async throws -> View {
+        try await req.view.render("password", PasswordContext(layout: layout(req, "Change password"), error: nil, done: false))
+    }
+
+    /// Changes the signed-in person's password (the current one is asked again), then ends their other
+    /// sessions and every API token, and renews this session's id.
+    func passwordSubmit(req: Request) async throws -> Response {
+        struct Form: Content { var current: String; var new: String; var confirm: String }
+        let user = try req.user
+        let form = try req.content.decode(Form.self)
+        do {
+            guard (try? await req.password.async.verify(form.current, created: user.passwordHash)) == true else {
+                throw Abort(.forbidden, reason: "The current password is not right.")
+            }
+            guard form.new == form.confirm else { throw Abort(.badRequest, reason: "The new password and its confirmation differ.") }
+            do { try PasswordPolicy.check(form.new, email: user.email) } catch let e as PasswordPolicy.Refusal {
+                throw Abort(.badRequest, reason: e.description)
+            }
+            let newHash = try await req.password.async.hash(form.new)
+            user.passwordHash = newHash
+            try await user.save(on: req.db)
+            try await Tokens.revokeAll(of: try user.requireID(), on: req.db)
+            try await Audit.record(req, user: user, action: "password_changed", detail: "browser")
+            let view = try await req.view.render("password", PasswordContext(layout: layout(req, "Change password"), error: nil, done: true))
+            let res = try await view.encodeResponse(for: req)
+            try await BrowserSessions.start(user, req: req, res: res)
+            return res
+        } catch let e as AbortError {
+            let view = try await req.view.render("password", PasswordContext(layout: layout(req, "Change password"), error: e.reason, done: false))
+            let res = try await view.encodeResponse(for: req)
+            res.status = e.status
+            return res
+        }
     }
 
     struct ListContext: Encodable { var layout: Layout; var cases: [CaseDTO]; var canUpload: Bool }
@@ -64,7 +118,7 @@ struct PageController: RouteCollection {
     func caseList(req: Request) async throws -> View {
         let user = try req.user
         let cases = try await Access.cases(for: user, on: req.db).sort(\.$createdAt, .descending).all()
-        await Audit.record(req, user: user, action: "list_cases", detail: "\(cases.count) cases (page)")
+        try await Audit.record(req, user: user, action: "list_cases", detail: "\(cases.count) cases (page)")
         return try await req.view.render("cases", ListContext(layout: layout(req, "Cases"), cases: try await CaseQueries.dtos(cases, on: req.db),
                                                               canUpload: user.roleValue != .reviewer))
     }
@@ -124,7 +178,7 @@ struct PageController: RouteCollection {
     func casePage(req: Request) async throws -> View {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        await Audit.record(req, user: user, action: "view_case", caseID: c.id, detail: "page")
+        try await Audit.record(req, user: user, action: "view_case", caseID: c.id, detail: "page")
         let v = try await CaseQueries.currentVersion(of: c, on: req.db)
         var results: [ResultRow] = []
         var overall: String?
@@ -136,7 +190,7 @@ struct PageController: RouteCollection {
         }
         let dto = try await CaseQueries.dtos([c], on: req.db)[0]
         return try await req.view.render("case", CaseContext(layout: layout(req, "Case \(c.pseudonym ?? "")"), c: dto,
-                                                             versionStatus: v?.status ?? c.status, failure: v?.failure, results: results,
+                                                             versionStatus: v?.status ?? c.status, failure: v?.failure.map { ServerPaths.scrub($0, dataDirectory: req.application.anchorConfig.dataDirectory) }, results: results,
                                                              overall: overall, svg: v?.dvhSVG, hasReport: v?.reportHTML != nil))
     }
 
@@ -150,9 +204,11 @@ struct PageController: RouteCollection {
         let user = try req.user
         do {
             guard user.roleValue != .reviewer else { throw Abort(.forbidden, reason: "Reviewers do not submit cases.") }
-            let (uploads, submission) = try CaseUploadForm.decode(req)
+            let spool = try await UploadSpool.receive(req)
+            defer { spool.remove() }
+            let (uploads, submission) = try CaseUploadForm.decode(spool)
             let outcome = try await Ingest.submit(uploads, submission: submission, by: user, app: req.application, db: req.db)
-            await Audit.record(req, user: user, action: "submit_case", caseID: outcome.caseID, detail: "\(outcome.files) files (page)")
+            try await Audit.record(req, user: user, action: "submit_case", caseID: outcome.caseID, detail: "\(outcome.files) files (page)")
             return req.redirect(to: "/cases/\(outcome.caseID.uuidString)")
         } catch let e as AbortError {
             let view = try await req.view.render("upload", UploadContext(layout: layout(req, "Submit a case"), protocols: ServerProtocols.ids, error: e.reason))

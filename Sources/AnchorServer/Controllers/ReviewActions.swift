@@ -28,7 +28,7 @@ enum ReviewActions {
                 try await Workflow.transition(c, to: .inReview, by: user.id, on: tx)
             }
         }
-        await Audit.record(req, user: user, action: "assign_reviewer", caseID: c.id, detail: reviewer.email)
+        try await Audit.record(req, user: user, action: "assign_reviewer", caseID: c.id, detail: reviewer.email)
     }
 
     static func review(_ c: ReviewCase, _ body: ReviewController.ReviewRequest, by user: User, req: Request) async throws -> Review {
@@ -68,7 +68,7 @@ enum ReviewActions {
             try await r.save(on: tx)
             try await Workflow.transition(c, to: outcome, by: user.id, on: tx)
         }
-        await Audit.record(req, user: user, action: "review", caseID: c.id, detail: outcome.rawValue)
+        try await Audit.record(req, user: user, action: "review", caseID: c.id, detail: outcome.rawValue)
         return r
     }
 
@@ -77,7 +77,7 @@ enum ReviewActions {
         guard !body.isEmpty, body.count <= 10_000 else { throw Abort(.badRequest, reason: "A message needs 1 to 10,000 characters.") }
         let m = Message(caseID: try c.requireID(), userID: try user.requireID(), body: body)
         try await m.save(on: req.db)
-        await Audit.record(req, user: user, action: "message", caseID: c.id)
+        try await Audit.record(req, user: user, action: "message", caseID: c.id)
         return m
     }
 
@@ -93,7 +93,7 @@ enum ReviewActions {
         let from = c.status
         let outcome = try await Ingest.submit(uploads, submission: submission, by: user, existing: c, app: req.application, db: req.db)
         try await CaseEvent(caseID: outcome.caseID, from: from, to: ReviewCase.Status.resubmitted.rawValue, userID: user.id).save(on: req.db)
-        await Audit.record(req, user: user, action: "resubmit_case", caseID: outcome.caseID, detail: "version \(outcome.versionNumber)")
+        try await Audit.record(req, user: user, action: "resubmit_case", caseID: outcome.caseID, detail: "version \(outcome.versionNumber)")
         return outcome
     }
 

@@ -4,14 +4,14 @@ import Vapor
 /// The review workflow API (issue: assignment, verdicts, threads, resubmission, turnaround).
 struct ReviewController: RouteCollection {
     func boot(routes: RoutesBuilder) throws {
-        let api = routes.grouped("api", "v1").grouped(TokenAuthenticator(), User.sessionAuthenticator(), RequireUser(redirect: false))
+        let api = routes.grouped("api", "v1").grouped(TokenAuthenticator(), SessionAuthenticator(), APIRequestGuard(), RequireUser(redirect: false))
         api.post("cases", ":id", "assign", use: assign)
         api.post("cases", ":id", "reviews", use: review)
         api.get("cases", ":id", "reviews", use: reviews)
         api.post("cases", ":id", "messages", use: postMessage)
         api.get("cases", ":id", "messages", use: messages)
         api.get("cases", ":id", "versions", use: versions)
-        api.on(.POST, "cases", ":id", "versions", body: .collect(maxSize: "1gb"), use: resubmit)
+        api.on(.POST, "cases", ":id", "versions", body: .stream, use: resubmit)
         api.get("waiting", use: waiting)
         api.get("turnaround", use: turnaround)
     }
@@ -67,7 +67,7 @@ struct ReviewController: RouteCollection {
     func reviews(req: Request) async throws -> [ReviewDTO] {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        await Audit.record(req, user: user, action: "view_reviews", caseID: c.id)
+        try await Audit.record(req, user: user, action: "view_reviews", caseID: c.id)
         let list = try await Review.query(on: req.db).filter(\.$reviewCase.$id == c.requireID()).with(\.$reviewer).sort(\.$createdAt).all()
         return try list.map { try dto($0, reviewer: $0.reviewer.email) }
     }
@@ -87,7 +87,7 @@ struct ReviewController: RouteCollection {
     func messages(req: Request) async throws -> [MessageDTO] {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        await Audit.record(req, user: user, action: "view_messages", caseID: c.id)
+        try await Audit.record(req, user: user, action: "view_messages", caseID: c.id)
         return try await Message.query(on: req.db).filter(\.$reviewCase.$id == c.requireID()).with(\.$user).sort(\.$createdAt).all()
             .map { MessageDTO(id: try $0.requireID(), author: $0.user.email, role: $0.user.role, body: $0.body, created_at: $0.createdAt) }
     }
@@ -117,13 +117,13 @@ struct ReviewController: RouteCollection {
     func versions(req: Request) async throws -> VersionsResponse {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        await Audit.record(req, user: user, action: "view_versions", caseID: c.id)
+        try await Audit.record(req, user: user, action: "view_versions", caseID: c.id)
         let vs = try await CaseVersion.query(on: req.db).filter(\.$reviewCase.$id == c.requireID()).sort(\.$number).all()
         let rs = try await Review.query(on: req.db).filter(\.$reviewCase.$id == c.requireID()).with(\.$reviewer).all()
         var out: [VersionDTO] = []
         for v in vs {
             out.append(VersionDTO(number: v.number, status: v.status, created_at: v.createdAt, analysed_at: v.analysedAt, worst_grade: v.worstGrade,
-                                  failure: v.failure, results: CheckJSON.results(v.checkJSON),
+                                  failure: v.failure.map { ServerPaths.scrub($0, dataDirectory: req.application.anchorConfig.dataDirectory) }, results: CheckJSON.results(v.checkJSON),
                                   reviews: try rs.filter { $0.versionNumber == v.number }.map { try dto($0, reviewer: $0.reviewer.email) }))
         }
         var changes: [ConstraintChange] = []
@@ -142,7 +142,12 @@ struct ReviewController: RouteCollection {
     func resubmit(req: Request) async throws -> Response {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        let outcome = try await ReviewActions.resubmit(c, uploads: try CaseUploadForm.parts(req).files, by: user, req: req)
+        guard req.storage[AuthMethodKey.self] == .bearer else {
+            throw Abort(.forbidden, reason: "Uploads through the API take a bearer token; the browser uses the case's review page.")
+        }
+        let spool = try await UploadSpool.receive(req)
+        defer { spool.remove() }
+        let outcome = try await ReviewActions.resubmit(c, uploads: spool.files, by: user, req: req)
         let res = Response(status: .created)
         try res.content.encode(CaseCreatedResponse(id: outcome.caseID, status: outcome.status, version: outcome.versionNumber,
                                                    files: outcome.files, skipped: outcome.skipped))
@@ -154,7 +159,9 @@ struct ReviewController: RouteCollection {
     /// without a reviewer.
     func waiting(req: Request) async throws -> CaseListResponse {
         let user = try req.user
-        return CaseListResponse(cases: try await CaseQueries.dtos(try await ReviewActions.waiting(for: user, on: req.db), on: req.db))
+        let cases = try await ReviewActions.waiting(for: user, on: req.db)
+        try await Audit.record(req, user: user, action: "list_waiting", detail: "\(cases.count) cases")
+        return CaseListResponse(cases: try await CaseQueries.dtos(cases, on: req.db))
     }
 
     func turnaround(req: Request) async throws -> Turnaround.Report {
@@ -163,7 +170,7 @@ struct ReviewController: RouteCollection {
             throw Abort(.forbidden, reason: "Turnaround figures are for coordinators and admins.")
         }
         let cases = try await Access.cases(for: user, on: req.db).all()
-        await Audit.record(req, user: user, action: "view_turnaround")
+        try await Audit.record(req, user: user, action: "view_turnaround")
         return try await Turnaround.report(cases, on: req.db, now: Date())
     }
 }

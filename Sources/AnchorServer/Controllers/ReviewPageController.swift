@@ -6,7 +6,7 @@ import Vapor
 /// the forms each role may use), what waits for me, and the coordinator's turnaround.
 struct ReviewPageController: RouteCollection {
     func boot(routes: RoutesBuilder) throws {
-        let signedIn = routes.grouped(User.sessionAuthenticator(), RequireUser(redirect: true))
+        let signedIn = routes.grouped(SessionAuthenticator(), RequireUser(redirect: true))
         signedIn.get("cases", ":id", "review", use: reviewPage)
         signedIn.get("waiting", use: waitingPage)
         signedIn.get("turnaround", use: turnaroundPage)
@@ -14,7 +14,7 @@ struct ReviewPageController: RouteCollection {
         forms.post("cases", ":id", "review", use: submitReview)
         forms.post("cases", ":id", "messages", use: submitMessage)
         forms.post("cases", ":id", "assign", use: submitAssign)
-        forms.on(.POST, "cases", ":id", "resubmit", body: .collect(maxSize: "1gb"), use: submitResubmission)
+        forms.on(.POST, "cases", ":id", "resubmit", body: .stream, use: submitResubmission)
     }
 
     func layout(_ req: Request, _ title: String) -> PageController.Layout {
@@ -90,7 +90,7 @@ struct ReviewPageController: RouteCollection {
     func reviewPage(req: Request) async throws -> View {
         let user = try req.user
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
-        await Audit.record(req, user: user, action: "view_review", caseID: c.id, detail: "page")
+        try await Audit.record(req, user: user, action: "view_review", caseID: c.id, detail: "page")
         return try await req.view.render("review", try await context(req, c, user: user, error: nil))
     }
 
@@ -130,7 +130,9 @@ struct ReviewPageController: RouteCollection {
     }
 
     func submitResubmission(req: Request) async throws -> Response {
-        let uploads = try CaseUploadForm.parts(req).files
+        let spool = try await UploadSpool.receive(req)
+        defer { spool.remove() }
+        let uploads = spool.files
         return try await act(req) { user, c in _ = try await ReviewActions.resubmit(c, uploads: uploads, by: user, req: req) }
     }
 
@@ -144,7 +146,9 @@ struct ReviewPageController: RouteCollection {
         case .submitter: what = "Your centre's cases with changes requested or a failed QA."
         case .coordinator, .admin: what = "Cases of the centres you review that have no reviewer yet."
         }
-        let cases = try await CaseQueries.dtos(try await ReviewActions.waiting(for: user, on: req.db), on: req.db)
+        let waiting = try await ReviewActions.waiting(for: user, on: req.db)
+        try await Audit.record(req, user: user, action: "list_waiting", detail: "\(waiting.count) cases (page)")
+        let cases = try await CaseQueries.dtos(waiting, on: req.db)
         return try await req.view.render("waiting", WaitingContext(layout: layout(req, "Waiting for me"), cases: cases, what: what))
     }
 
@@ -156,7 +160,7 @@ struct ReviewPageController: RouteCollection {
             throw Abort(.forbidden, reason: "Turnaround figures are for coordinators and admins.")
         }
         let cases = try await Access.cases(for: user, on: req.db).all()
-        await Audit.record(req, user: user, action: "view_turnaround", detail: "page")
+        try await Audit.record(req, user: user, action: "view_turnaround", detail: "page")
         return try await req.view.render("turnaround", TurnaroundContext(layout: layout(req, "Turnaround"),
                                                                          report: try await Turnaround.report(cases, on: req.db, now: Date())))
     }

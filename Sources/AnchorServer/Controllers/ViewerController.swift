@@ -11,7 +11,7 @@ struct ViewerController: RouteCollection {
 
     func boot(routes: RoutesBuilder) throws {
         let viewer = routes.grouped("api", "v1", "cases", ":id", "viewer")
-            .grouped(TokenAuthenticator(), User.sessionAuthenticator(), RequireUser(redirect: false))
+            .grouped(TokenAuthenticator(), SessionAuthenticator(), APIRequestGuard(), RequireUser(redirect: false))
             .grouped(ResponseCompressionMiddleware(override: .enable))
         viewer.get("manifest", use: manifest)
         viewer.get("ct", ":view", ":index", use: ct)
@@ -41,15 +41,22 @@ struct ViewerController: RouteCollection {
         let viewer = try await cache.get(versionID) {
             let files = try await StoredFile.query(on: app.db).filter(\.$version.$id == versionID).all()
             let store = app.objectStore
-            let paths = files.map { store.path(for: $0.sha256) }
-            return try await app.threadPool.runIfActive { try ViewerCase(paths: paths) }
+            let named = files.map { (path: store.path(for: $0.sha256), name: $0.originalName) }
+            let limits = Preflight.Limits(app.anchorConfig)
+            return try await app.threadPool.runIfActive {
+                // Sizes are checked before the engine allocates anything from them.
+                do { try Preflight.checkStored(named, limits: limits) } catch let e as PreflightFailure {
+                    throw Abort(.unprocessableEntity, reason: "The case's files cannot be shown: \(e.message)")
+                }
+                return try ViewerCase(paths: named.map(\.path))
+            }
         }
         return Opened(caseID: caseID, version: version, viewer: viewer, named: asked != nil)
     }
 
     func manifest(req: Request) async throws -> Response {
         let o = try await open(req)
-        await Audit.record(req, user: try req.user, action: "view_images", caseID: o.caseID, detail: "version \(o.version.number)")
+        try await Audit.record(req, user: try req.user, action: "view_images", caseID: o.caseID, detail: "version \(o.version.number)")
         let m = ViewerManifest(caseID: o.caseID, version: o.version.number, viewer: o.viewer, dvhJSON: o.version.dvhJSON, checkJSON: o.version.checkJSON)
         let res = Response(status: .ok)
         try res.content.encode(m, as: .json)
@@ -80,6 +87,8 @@ struct ViewerController: RouteCollection {
     func slice(_ req: Request, kind: String, contentType: String = "application/octet-stream",
                _ make: @escaping @Sendable (Opened, ViewGeometry, Int) throws -> [UInt8]) async throws -> Response {
         let o = try await open(req)
+        // Slices are case data too: audited, at most once per person, case and minute.
+        try await Audit.recordThrottled(req, user: try req.user, action: "view_slices", caseID: o.caseID, detail: "version \(o.version.number)")
         let viewName = req.parameters.get("view") ?? ""
         guard let view = o.viewer.view(viewName) else { throw Abort(.notFound, reason: "No view '\(viewName)'; axial, sagittal or coronal.") }
         guard let index = req.parameters.get("index", as: Int.self), index >= 0, index < view.count else {

@@ -12,6 +12,8 @@ final class User: Model, Authenticatable, @unchecked Sendable {
     @Field(key: "role") var role: String
     @Parent(key: "centre_id") var centre: Centre
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    /// Set when an admin disables the person: no sign-in, no session, no token.
+    @OptionalField(key: "disabled_at") var disabledAt: Date?
 
     init() {}
     init(id: UUID? = nil, email: String, passwordHash: String, role: Role, centreID: UUID) {
@@ -23,6 +25,7 @@ final class User: Model, Authenticatable, @unchecked Sendable {
     }
 
     var roleValue: Role { Role(rawValue: role) ?? .submitter }
+    var isDisabled: Bool { disabledAt != nil }
 }
 
 /// A bearer token for the API; only its SHA-256 is stored.
