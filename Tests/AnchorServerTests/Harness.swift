@@ -18,7 +18,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
 
 /// People of the test network: two anchor centres, each reviewing one partner, every role in each.
 struct Network {
-    static let password = "correct horse battery staple"
+    static let password = "ward seven kettle sunrise"
     /// e-mail of role at centre: `submitter@partner-p.test` etc.
     static func email(_ role: String, _ centre: String) -> String { "\(role)@\(centre).test" }
     static let centres: [(name: String, kind: String)] = [("anchor-a", "anchor"), ("partner-p", "partner"), ("anchor-b", "anchor"), ("partner-q", "partner")]
@@ -26,12 +26,13 @@ struct Network {
 
 enum TestServer {
     /// Runs `body` with a configured app on a fresh data folder and database, seeded with `Network`.
-    static func with(_ backend: Backend, _ body: (Application, ServerConfig) async throws -> Void) async throws {
+    static func with(_ backend: Backend, adjust: (inout ServerConfig) -> Void = { _ in },
+                     _ body: (Application, ServerConfig) async throws -> Void) async throws {
         let dir = NSTemporaryDirectory() + "anchor-server-test-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var config = ServerConfig(dataDirectory: dir, databaseURL: nil, runsJobs: false, instanceName: "test")
+        adjust(&config)
         if backend == .postgres { config.databaseURL = ProcessInfo.processInfo.environment["ANCHOR_TEST_DATABASE_URL"] }
-        await LoginThrottle.shared.reset()
         try await withApp(configure: { app in
             app.logger.logLevel = .error
             try await configure(app, config: config)
@@ -73,7 +74,12 @@ enum TestServer {
 
     /// A small gradable case: CT, RT Structure Set (External, PTV, Brainstem), RT Dose, as file bytes.
     static func caseFiles(patientID: String = "TESTCASE", slices: Int = 8) throws -> [(String, [UInt8])] {
-        let ctx = RTWriter.Context(patientID: patientID, patientName: "Doe^Jane", patientSex: "F", patientAge: "006Y")
+        try caseObjects(patientID: patientID, slices: slices).map { ($0.0, try DICOMWriter.encode($0.1)) }
+    }
+
+    /// The same case as DICOM objects, for tests that change them before upload.
+    static func caseObjects(patientID: String = "TESTCASE", patientName: String = "Doe^Jane", slices: Int = 8) throws -> [(String, DICOMFile)] {
+        let ctx = RTWriter.Context(patientID: patientID, patientName: patientName, patientSex: "F", patientAge: "006Y")
         let grid = Grid3D(columns: slices > 8 ? 128 : 24, rows: slices > 8 ? 128 : 24, origin: Vec3(-23, -23, -10), spacingI: 2, spacingJ: 2,
                           frameOffsets: (0..<slices).map { Double($0) * 3 })
         let hu = [Float](repeating: 0, count: grid.voxelCount)
@@ -94,7 +100,40 @@ enum TestServer {
         var files = ct.enumerated().map { ("CT\($0.offset).dcm", $0.element) }
         files.append(("RS.dcm", RTWriter.structureSetFile(rs, context: ctx, referencedSeries: series)))
         files.append(("RD.dcm", RTWriter.doseFile(dose, context: ctx)))
-        return try files.map { ($0.0, try DICOMWriter.encode($0.1)) }
+        return files
+    }
+
+    /// The session cookie (`name=value`) a response sets, if any.
+    static func sessionCookie(_ res: TestingHTTPResponse) -> String? {
+        for header in res.headers[.setCookie] {
+            let pair = header.split(separator: ";").first.map(String.init) ?? ""
+            if pair.hasPrefix("anchor_session="), pair.count > "anchor_session=".count { return pair }
+        }
+        return nil
+    }
+
+    /// The `_csrf` value of the first form of a page.
+    static func csrf(in html: String) -> String {
+        guard let r = html.range(of: #"name="_csrf" value=""#), let end = html[r.upperBound...].firstIndex(of: "\"") else { return "" }
+        return String(html[r.upperBound..<end])
+    }
+
+    /// Signs in through the sign-in form; returns the session cookie and the CSRF token of its forms.
+    static func browserSignIn(_ app: Application, _ email: String, password: String = Network.password) async throws -> (cookie: String, csrf: String) {
+        var loginCookie = "", loginCSRF = "", cookie = "", formToken = ""
+        try await app.testing().test(.GET, "/login", afterResponse: { res async in
+            loginCookie = res.headers[.setCookie].first { $0.hasPrefix("anchor_login_csrf=") }?.split(separator: ";").first.map(String.init) ?? ""
+            loginCSRF = TestServer.csrf(in: res.body.string)
+        })
+        let form = "email=\(email.replacingOccurrences(of: "@", with: "%40"))&password=\(password.replacingOccurrences(of: " ", with: "+"))&_csrf=\(loginCSRF)"
+        try await app.testing().test(.POST, "/login", headers: ["Cookie": loginCookie, "Content-Type": "application/x-www-form-urlencoded"],
+                                     body: .init(string: form), afterResponse: { res async in
+            cookie = sessionCookie(res) ?? ""
+        })
+        try await app.testing().test(.GET, "/upload", headers: ["Cookie": cookie], afterResponse: { res async in
+            formToken = TestServer.csrf(in: res.body.string)
+        })
+        return (cookie, formToken)
     }
 
     /// A multipart/form-data body.

@@ -14,7 +14,7 @@ extension ServerTests {
             var csrf = ""
             try await app.testing().test(.GET, "/login", afterResponse: { res async in
                 #expect(res.status == .ok, "\(res.body.string)")
-                cookie = res.headers.first(name: .setCookie)?.split(separator: ";").first.map(String.init) ?? ""
+                cookie = res.headers[.setCookie].first { $0.hasPrefix("anchor_login_csrf=") }?.split(separator: ";").first.map(String.init) ?? ""
                 let html = res.body.string
                 if let r = html.range(of: #"name="_csrf" value=""#), let end = html[r.upperBound...].firstIndex(of: "\"") { csrf = String(html[r.upperBound..<end]) }
             })
@@ -28,7 +28,7 @@ extension ServerTests {
             try await app.testing().test(.POST, "/login", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
                                          body: .init(string: form + "&_csrf=\(csrf)"), afterResponse: { res async in
                 #expect(res.status == .seeOther || res.status == .found)
-                if let c = res.headers.first(name: .setCookie)?.split(separator: ";").first { cookie = String(c) }
+                cookie = TestServer.sessionCookie(res) ?? ""
             })
             let id = try await TestServer.upload(app, as: Network.email("submitter", "partner-p"))
             try await TestServer.drainJobs(app, config)

@@ -4,20 +4,9 @@ import Testing
 import VaporTesting
 
 extension ServerTests {
-    /// Signs in through the login form; returns the session cookie and the page's CSRF token.
+    /// Signs in through the login form; returns the session cookie and the CSRF token of its forms.
     func signIn(_ app: Application, _ email: String) async throws -> (cookie: String, csrf: String) {
-        var cookie = "", csrf = ""
-        try await app.testing().test(.GET, "/login", afterResponse: { res async in
-            cookie = res.headers.first(name: .setCookie)?.split(separator: ";").first.map(String.init) ?? ""
-            let html = res.body.string
-            if let r = html.range(of: #"name="_csrf" value=""#), let end = html[r.upperBound...].firstIndex(of: "\"") { csrf = String(html[r.upperBound..<end]) }
-        })
-        let form = "email=\(email.replacingOccurrences(of: "@", with: "%40"))&password=\(Network.password.replacingOccurrences(of: " ", with: "+"))&_csrf=\(csrf)"
-        try await app.testing().test(.POST, "/login", headers: ["Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"],
-                                     body: .init(string: form), afterResponse: { res async in
-            if let c = res.headers.first(name: .setCookie)?.split(separator: ";").first { cookie = String(c) }
-        })
-        return (cookie, csrf)
+        try await TestServer.browserSignIn(app, email)
     }
 
     @Test func reviewPagesCarryTheLoop() async throws {

@@ -39,7 +39,7 @@ struct ServerTests {
             }
             let r = try await app.call(.POST, "/api/v1/auth/login", token: nil, json: ["email": email, "password": Network.password])
             #expect(r.status == .tooManyRequests)
-            await LoginThrottle.shared.reset()
+            try await LoginAttempt.query(on: app.db).delete()
             let r3 = try await app.call(.POST, "/api/v1/auth/login", token: nil, json: ["email": email, "password": Network.password])
             #expect(r3.status == .ok)
             let audit = try await AuditEvent.query(on: app.db).filter(\.$action == "login_failed").count()
