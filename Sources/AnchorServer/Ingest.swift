@@ -62,6 +62,10 @@ enum Ingest {
             let u = (name: upload.name, bytes: try upload.load())
             if ZipReader.isZip(u.bytes) {
                 total -= upload.size
+                if let problem = ZipPrecheck.problem(u.bytes, maxExpandedBytes: max(0, limits.maxExpandedBytes - total)) {
+                    problems.append("\(u.name): \(problem)")
+                    continue
+                }
                 let entries: [ZipReader.Entry]
                 do { entries = try ZipReader.entries(u.bytes, maxTotal: max(0, limits.maxExpandedBytes - total)) } catch { problems.append("\(u.name): \(error)"); continue }
                 total += entries.reduce(0) { $0 + $1.bytes.count }

@@ -126,6 +126,9 @@ extension ServerTests {
             let r = try await Self.post(app, token: token, files: [("case.zip", zip)])
             #expect(r.status == .payloadTooLarge || r.status == .unprocessableEntity, "\(r.status) \(r.body)")
             #expect(try await ReviewCase.query(on: app.db).count() == 0)
+            // Entries sharing one block are refused however small their declared total.
+            #expect(ZipPrecheck.problem(zip, maxExpandedBytes: 1 << 40)?.contains("share the same data") == true)
+            #expect(ZipPrecheck.problem(StoredZip.make(try TestServer.caseFiles()), maxExpandedBytes: 1 << 30) == nil)
         }
     }
 
