@@ -14,6 +14,12 @@ let platformDependencies: [Package.Dependency] = engineOnly ? [] : [
     .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.8.0"),
     .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.10.0"),
     .package(url: "https://github.com/vapor/leaf", from: "4.4.0"),
+    // Imported by the server directly (they also come with Vapor, Fluent and Leaf).
+    .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+    .package(url: "https://github.com/vapor/multipart-kit", from: "4.5.0"),
+    .package(url: "https://github.com/vapor/leaf-kit", from: "1.10.0"),
+    .package(url: "https://github.com/vapor/fluent-kit", from: "1.48.0"),
 ]
 
 let platformTargets: [Target] = engineOnly ? [] : [
@@ -27,6 +33,11 @@ let platformTargets: [Target] = engineOnly ? [] : [
             .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
             .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
             .product(name: "Leaf", package: "leaf"),
+            .product(name: "LeafKit", package: "leaf-kit"),
+            .product(name: "FluentSQL", package: "fluent-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
         ],
         resources: [.copy("Resources")]
     ),
