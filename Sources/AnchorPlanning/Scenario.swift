@@ -224,7 +224,9 @@ public struct Scenario: Sendable {
             }
         }
 
-        for (key, value) in top {
+        // General changes first, then each country's own, so the more specific value wins.
+        for key in Scenario.topKeys {
+            guard let value = top.first(where: { $0.0 == key })?.1 else { continue }
             switch key {
             case "parameters":
                 guard case .object(let o) = value else { throw fail(key, "must be an object of parameter names and values") }

@@ -86,6 +86,14 @@ import Testing
         #expect(run.scenario!.changes.contains("fractions_per_course[all]: 20 → 15"))
     }
 
+    @Test func aCountrysOwnValueWinsOverTheGeneralOne() throws {
+        let run = try PlanningRun(data: try PlanningData.bundled(), countries: ["TJK", "KGZ"],
+                                  scenario: try scenario(#"{"countries": {"TJK": {"diagnosis_completeness": 0.6}}, "diagnosis_completeness": 0.5}"#))
+        let s = try #require(run.selectedScenario).map(\.result)
+        #expect(s[0].diagnosisCompleteness == 0.6)
+        #expect(s[1].diagnosisCompleteness == 0.5)
+    }
+
     @Test func staffCanBeSetAndThenAddedTo() throws {
         let run = try PlanningRun(data: try PlanningData.bundled(), countries: ["ARM"],
                                   scenario: try scenario(#"{"countries": {"ARM": {"staff": {"radiation_oncologists": 1.5, "rtts": 0}}}}"#))
