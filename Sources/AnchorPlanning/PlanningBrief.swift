@@ -19,10 +19,10 @@ public enum PlanningBrief {
         body { font: 10.5px/1.35 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1b1b1b; max-width: 190mm; margin: 0 auto; }
         h1 { font-size: 17px; margin: 0 0 2px; } h2 { font-size: 12px; margin: 10px 0 4px; border-bottom: 1px solid #bbb; }
         .sub { color: #555; margin: 0 0 6px; }
-        .kpis { display: flex; gap: 6px; flex-wrap: wrap; } .kpi { border: 1px solid #ccc; border-radius: 4px; padding: 4px 7px; min-width: 27mm; }
-        .kpi b { display: block; font-size: 15px; } .kpi span { color: #555; }
+        .kpis { display: flex; gap: 5px; } .kpi { flex: 1 1 0; border: 1px solid #ccc; border-radius: 4px; padding: 3px 6px; }
+        .kpi b { display: block; font-size: 14px; } .kpi span { color: #555; }
         table { border-collapse: collapse; width: 100%; } td, th { padding: 1px 4px; text-align: right; border-bottom: 1px solid #eee; }
-        td:first-child, th:first-child { text-align: left; } .src { font-size: 8.5px; color: #444; }
+        td:first-child, th:first-child { text-align: left; } .src { font-size: 7px; line-height: 1.15; color: #444; }
         .src td { text-align: left; vertical-align: top; } .st-ASSUMPTION { color: #a33; } .st-UNVERIFIED { color: #a60; }
         .cols { display: flex; gap: 10px; } .cols > div { flex: 1; }
         </style></head><body>
@@ -47,26 +47,28 @@ public enum PlanningBrief {
                             have: r.staffGaps[role]?.capacity, haveLabel: "available", scenario: s?.result.staff.value(role)))
         }
         h += needChart(bars)
-        h += "<p class=\"src\">Bars: need (whisker: low–high). Diamond: what the country has, where the data say (staff counts are not in the shipped data). \(s == nil ? "" : "Outlined bar: scenario \"\(escape(run.scenario!.name))\".")</p>"
+        h += "<p class=\"src\">Bars: need (whisker: low–high), each resource on its own scale. Diamond: what the country has, where the data say (staff counts are not in the shipped data). \(s == nil ? "" : "Outlined bar: scenario \"\(escape(run.scenario!.name))\".")</p>"
         h += "</div><div><h2>MV units against population benchmarks (all ages)</h2>"
         h += benchmarkChart(r)
         h += "</div></div>"
         if !a.sensitivity.isEmpty {
             h += "<h2>What moves the answer: linac-equivalents needed, one parameter at a time</h2>"
-            h += tornado(a)
+            h += tornado(a, compact: s != nil)
         }
         if let sr = s?.result, let sc = run.scenario {
-            h += "<h2>Scenario \"\(escape(sc.name))\"</h2><p>\(escape(sc.changes.joined(separator: "; ")))</p><table><tr><th></th><th>baseline</th><th>scenario</th></tr>"
-            for (label, x, y, d) in [("courses treated here", r.rtCourses, sr.rtCourses, 0), ("linac-equivalents needed", r.linacEquivalentsNeeded, sr.linacEquivalentsNeeded, 2),
-                                     ("MV units", r.mvUnits, sr.mvUnits, 0), ("anaesthesia sessions a day", r.gaSessionsPerDay, sr.gaSessionsPerDay, 2)] {
-                h += "<tr><td>\(label)</td><td>\(F.fixed(x, d))</td><td>\(F.fixed(y, d))</td></tr>"
+            h += "<h2>Scenario \"\(escape(sc.name))\"</h2><p class=\"src\">\(escape(sc.changes.joined(separator: "; ")))</p>"
+            h += "<table><tr><th></th><th>courses treated here</th><th>linac-equivalents needed</th><th>MV units</th><th>linac gap</th><th>anaesthesia sessions a day</th></tr>"
+            for (label, x) in [("baseline", r), ("scenario", sr)] {
+                h += "<tr><td>\(label)</td><td>\(F.grouped(x.rtCourses))</td><td>\(F.fixed(x.linacEquivalentsNeeded, 2))</td><td>\(Parameter.format(x.mvUnits))</td><td>\(F.signed(x.linacs.gap, 2))</td><td>\(F.fixed(x.gaSessionsPerDay, 2))</td></tr>"
             }
             h += "</table>"
         }
         h += "<h2>Parameters and sources</h2><table class=\"src\">"
         for p in run.parameters(of: run.data) {
             let range = p.hasRange ? " [\(Parameter.format(p.low))–\(Parameter.format(p.high))]" : ""
-            h += "<tr><td>\(escape(p.name))</td><td>\(escape(Parameter.format(p.value) + range))</td><td class=\"st-\(p.status.rawValue)\">\(p.status.rawValue)</td><td>\(escape(p.source))</td></tr>"
+            // The brief keeps to one page: each source is cut at 150 characters (the JSON has it whole).
+            let source = p.source.count > 150 ? String(p.source.prefix(150)) + "…" : p.source
+            h += "<tr><td>\(escape(p.name))</td><td>\(escape(Parameter.format(p.value) + range))</td><td class=\"st-\(p.status.rawValue)\">\(p.status.rawValue)</td><td>\(escape(source))</td></tr>"
         }
         h += "</table>"
         h += "<p class=\"src\">What the model does not know: how many children are never diagnosed in the region (no completeness value is published for Central Asia; the default plans for every case), how far families travel and whether they reach a centre, how many MV units treat children, and the staff actually working with children. Made with Anchor.</p>"
@@ -80,11 +82,12 @@ public enum PlanningBrief {
 
     static func needChart(_ bars: [Bar]) -> String {
         let w = 340.0, left = 120.0, rowH = 26.0, top = 6.0
-        let maxV = bars.map { max($0.need, $0.high ?? 0, $0.have ?? 0, $0.scenario ?? 0) }.max().map { max($0, 1) } ?? 1
-        let scale = (w - left - 40) / maxV
+        // Each row has its own scale (linac-equivalents and staff are different units): the longest of
+        // need, upper bound, capacity and scenario fills the row.
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(top + rowH * Double(bars.count) + 16))\" font-size=\"9\">"
         for (i, b) in bars.enumerated() {
             let y = top + rowH * Double(i)
+            let scale = (w - left - 70) / max(b.need, b.high ?? 0, b.have ?? 0, b.scenario ?? 0, 1e-9)
             svg += "<text x=\"0\" y=\"\(y + 13)\">\(escape(b.label))</text>"
             svg += "<rect x=\"\(left)\" y=\"\(y + 4)\" width=\"\(max(0.5, b.need * scale))\" height=\"12\" fill=\"#4a7ab5\"/>"
             if let s = b.scenario { svg += "<rect x=\"\(left)\" y=\"\(y + 2)\" width=\"\(max(0.5, s * scale))\" height=\"16\" fill=\"none\" stroke=\"#d9822b\" stroke-width=\"1.5\"/>" }
@@ -97,7 +100,7 @@ public enum PlanningBrief {
                 let x = left + have * scale
                 svg += "<path d=\"M\(x) \(y + 3) l5 7 l-5 7 l-5 -7 z\" fill=\"#2e8b57\"><title>\(escape(b.haveLabel)): \(Parameter.format(have))</title></path>"
             }
-            let label = PlanningReport.fixed(b.need, b.need >= 10 ? 0 : 2) + (b.have.map { " / \(Parameter.format($0))" } ?? "")
+            let label = PlanningReport.fixed(b.need, b.need >= 10 || b.label == StaffRole.anaesthesiaTeams.label ? 0 : 2) + (b.have.map { " / \(Parameter.format($0))" } ?? "")
             svg += "<text x=\"\(left + max(b.need, b.high ?? 0, b.have ?? 0) * scale + 8)\" y=\"\(y + 13)\">\(escape(label))</text>"
         }
         return svg + "</svg>"
@@ -113,14 +116,14 @@ public enum PlanningBrief {
             let y = 4 + rowH * Double(i)
             svg += "<text x=\"0\" y=\"\(y + 12)\">\(escape(label))</text>"
             svg += "<rect x=\"\(left)\" y=\"\(y + 3)\" width=\"\(max(0.5, v * scale))\" height=\"12\" fill=\"\(i == 0 ? "#2e8b57" : "#9aa7b5")\"/>"
-            svg += "<text x=\"\(left + v * scale + 4)\" y=\"\(y + 12)\">\(PlanningReport.fixed(v, v >= 10 ? 0 : 1))</text>"
+            svg += "<text x=\"\(left + v * scale + 4)\" y=\"\(y + 12)\">\(i == 0 ? Parameter.format(v) : PlanningReport.fixed(v, v >= 10 ? 0 : 1))</text>"
         }
         return svg + "</svg><p class=\"src\">Units needed for the whole population (adults too) at each benchmark: IAEA 1 per 250,000; national guidelines (ESTRO-QUARTS) 1 per 183,000 / 284,000 / 500,000 in high / medium / low-resource countries.</p>"
     }
 
-    static func tornado(_ a: CountryAnalysis) -> String {
-        let rows = Array(a.sensitivity.prefix(10))
-        let w = 700.0, left = 230.0, rowH = 16.0
+    static func tornado(_ a: CountryAnalysis, compact: Bool) -> String {
+        let rows = Array(a.sensitivity.prefix(compact ? 6 : 10))
+        let w = 700.0, left = 230.0, rowH = 13.0
         let base = a.result.linacEquivalentsNeeded
         let lo = min(rows.map { min($0.atLow, $0.atHigh) }.min() ?? base, base)
         let hi = max(rows.map { max($0.atLow, $0.atHigh) }.max() ?? base, base)
@@ -132,7 +135,7 @@ public enum PlanningBrief {
             let y = 4 + rowH * Double(i)
             let a0 = min(r.atLow, r.atHigh), a1 = max(r.atLow, r.atHigh)
             svg += "<text x=\"0\" y=\"\(y + 10)\">\(escape(r.parameter.name)) (\(r.parameter.status.rawValue))</text>"
-            svg += "<rect x=\"\(x(a0))\" y=\"\(y + 2)\" width=\"\(max(0.5, (a1 - a0) * scale))\" height=\"10\" fill=\"#4a7ab5\"/>"
+            svg += "<rect x=\"\(x(a0))\" y=\"\(y + 2)\" width=\"\(max(0.5, (a1 - a0) * scale))\" height=\"9\" fill=\"#4a7ab5\"/>"
             svg += "<text x=\"\(x(a1) + 4)\" y=\"\(y + 10)\">\(PlanningReport.fixed(r.atLow, 2)) to \(PlanningReport.fixed(r.atHigh, 2))</text>"
         }
         let yb = rowH * Double(rows.count) + 4
