@@ -73,19 +73,19 @@ public struct PlanningData: Sendable {
     /// fractionation, anaesthesia, completeness.
     public private(set) var parameters: [Parameter] = []
     private var index: [String: Int] = [:]
-    public var countries: [CountryFacts] = []
-    public var population: [PopulationBand] = []
-    public var incidence: [GroupBandEntry] = []
+    public internal(set) var countries: [CountryFacts] = []
+    public internal(set) var population: [PopulationBand] = []
+    public internal(set) var incidence: [GroupBandEntry] = []
     /// Diagnostic groups in the order incidence.csv first names them.
-    public var groups: [String] = []
+    public internal(set) var groups: [String] = []
     /// Group → parameter name of its radiotherapy share `u[g]`.
-    public var utilisation: [String: String] = [:]
+    public internal(set) var utilisation: [String: String] = [:]
     /// Group → parameter name of its fractions per course `F[g]`.
-    public var fractionation: [String: String] = [:]
-    public var anaesthesia: [BandEntry] = []
+    public internal(set) var fractionation: [String: String] = [:]
+    public internal(set) var anaesthesia: [BandEntry] = []
     /// ISO3 → parameter name of the country's own diagnosis completeness.
-    public var completeness: [String: String] = [:]
-    public var origins: [DataFileOrigin] = []
+    public internal(set) var completeness: [String: String] = [:]
+    public internal(set) var origins: [DataFileOrigin] = []
 
     /// The data files, in the order they are read.
     public static let fileNames = [
@@ -93,7 +93,7 @@ public struct PlanningData: Sendable {
         "fractionation.csv", "anaesthesia.csv", "completeness.csv",
     ]
 
-    public init() {}
+    init() {}
 
     public func parameter(_ name: String) -> Parameter? { index[name].map { parameters[$0] } }
 
@@ -151,6 +151,20 @@ public struct PlanningData: Sendable {
         .init(name: "benchmark_population_per_mv_quarts_medium", symbol: "", label: "population per MV unit, national guidelines of medium-resource countries (QUARTS)", unit: "persons", domain: .positive),
         .init(name: "benchmark_population_per_mv_quarts_low", symbol: "", label: "population per MV unit, national guidelines of low-resource countries (QUARTS)", unit: "persons", domain: .positive),
     ]
+
+    /// The values a parameter may take, from its name (scenarios check what they set against it).
+    static func domain(of name: String) -> ValueDomain {
+        if let spec = scalarSpecs.first(where: { $0.name == name }) { return spec.domain }
+        let prefix = name.split(separator: "[").first.map(String.init) ?? name
+        switch prefix {
+        case "incidence": return .nonNegative(atMost: 1e6, "a rate from 0 to 1,000,000 per million")
+        case "rt_share", "ga_share": return .share
+        case "fractions_per_course": return .positive(atMost: 100, "a number above 0, at most 100")
+        case "diagnosis_completeness", "population_share": return .positiveShare
+        case "population": return .positive
+        default: return .count // mv_units, paediatric_mv_units, staff counts
+        }
+    }
 
     // MARK: Loading
 

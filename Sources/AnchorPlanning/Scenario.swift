@@ -232,8 +232,7 @@ public struct Scenario: Sendable {
                 guard case .object(let o) = value else { throw fail(key, "must be an object of parameter names and values") }
                 for (pname, v) in o {
                     let path = "parameters.\(pname)"
-                    let domain = PlanningData.scalarSpecs.first { $0.name == pname }?.domain ?? .nonNegative(atMost: 1e12, "a number of 0 or more")
-                    try set(pname, try number(v, path), path, domain)
+                    try set(pname, try number(v, path), path, PlanningData.domain(of: pname))
                 }
             case "fractions_per_course":
                 for (g, n) in try numbers(value, path: key) {

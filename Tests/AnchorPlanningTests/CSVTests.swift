@@ -158,3 +158,33 @@ import Testing
         #expect(r.ageBands.map(\.description) == ["0-4", "5-9", "10-14"])
     }
 }
+
+extension CSVTests {
+    /// Cut or damaged files give an error, never a crash or a silent answer from half a file: every
+    /// prefix of countries.csv that ends inside a row is refused, and random bytes dropped in anywhere
+    /// are either still a valid file or refused with a position.
+    @Test func damagedFilesAreRefusedNotCrashed() throws {
+        let folder = try DataFolder()
+        defer { folder.remove() }
+        let original = try folder.read("countries.csv")
+        let scalars = Array(original.unicodeScalars)
+        for cut in stride(from: 1, to: scalars.count, by: 53) {
+            var v = String.UnicodeScalarView(); v.append(contentsOf: scalars[..<cut])
+            let text = String(v)
+            try folder.write("countries.csv", text)
+            let e = loadError(folder.path)
+            let endsAtRowEnd = text.hasSuffix("\n")
+            if !endsAtRowEnd || cut < 300 { #expect(e != nil, "a cut at \(cut) was accepted") }
+            // The cut file itself, or population.csv naming the countries the cut dropped.
+            if let e { #expect(e.file == folder.file("countries.csv") || e.file == folder.file("population.csv"), "\(e)") }
+        }
+        var rng = SystemRandomNumberGenerator()
+        let noise: [Character] = ["\"", ",", "\n", "x", "-", "\r", "é"]
+        for _ in 0..<150 {
+            var chars = Array(original)
+            for _ in 0..<3 { chars.insert(noise.randomElement(using: &rng)!, at: Int.random(in: 0...chars.count, using: &rng)) }
+            try folder.write("countries.csv", String(chars))
+            if let e = loadError(folder.path) { #expect(e.line != nil || e.code == .inconsistentData, "\(e)") }
+        }
+    }
+}

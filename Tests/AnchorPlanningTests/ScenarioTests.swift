@@ -121,6 +121,8 @@ import Testing
             (#"{"diagnosis_completeness": 0}"#, "diagnosis_completeness"),
             (#"{"parameters": {"hours_per_day": 30}}"#, "parameters.hours_per_day"),
             (#"{"parameters": {"no_such": 1}}"#, "parameters.no_such"),
+            (#"{"parameters": {"ga_share[0-14]": 1.5}}"#, "parameters.ga_share[0-14]"),
+            (#"{"parameters": {"population[TJK]": 0}}"#, "parameters.population[TJK]"),
         ]
         for (json, key) in cases {
             do {
