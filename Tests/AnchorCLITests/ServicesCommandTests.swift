@@ -84,6 +84,15 @@ struct ServicesCommandTests {
         #expect(text.stdout.range(of: #"MV units\s+2\s+4\s+\+2"#, options: .regularExpression) != nil)
     }
 
+    @Test func theDocumentedExampleScenarioRuns() throws {
+        let r = try AnchorCLI.run(["services", "--country", "TJK", "--country", "KGZ", "--country", "KAZ",
+                                   "--scenario", Fixtures.repoRoot.appendingPathComponent("docs/service-planning-scenario.yaml").path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try #require(try json(r)["scenario"] as? [String: Any])
+        #expect((s["changes"] as? [String])?.contains("fractions_per_course[all]: 20 → 15") == true)
+        #expect((s["referrals"] as? [[String: Any]])?.count == 1)
+    }
+
     @Test func exportedDataReadBackGiveTheSameAnswer() throws {
         let dir = Fixtures.temporaryDirectory() + "/data"
         defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }

@@ -30,7 +30,6 @@ import Testing
         #expect(tjk.staff.anaesthesiaTeams == 1)
         #expect(tjk.mvUnits == 2)
         #expect(rounds(tjk.populationPerMVUnit!, to: 5.3e6, step: 0.1e6))
-        print(tjk)
     }
 }
 
