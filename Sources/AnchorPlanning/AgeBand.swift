@@ -1,3 +1,5 @@
+import Foundation
+
 /// An age band in whole years, both ends included: `0-14` is from birth to the 15th birthday.
 public struct AgeBand: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var first: Int
@@ -28,5 +30,3 @@ public struct AgeBand: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public static func < (a: AgeBand, b: AgeBand) -> Bool { (a.first, a.last) < (b.first, b.last) }
 }
-
-import Foundation

@@ -18,6 +18,23 @@ import Testing
         }
     }
 
+    @Test func rangesContainTheScenarioToo() throws {
+        let run = try PlanningRun(data: try PlanningData.bundled(), scenario: try scenario("""
+            {"referrals": [{"from": "KGZ", "to": "KAZ", "share": 0.4}, {"from": "TJK", "to": "UZB", "share": 0.2}],
+             "countries": {"TJK": {"staff": {"physicists": 1}}}, "ga_share": 0.2}
+            """))
+        for a in try #require(run.scenario?.analyses) {
+            for m in PlanningMetric.all {
+                guard let v = m.value(a.result) else { continue }
+                #expect(a.low[m.key]! <= v + 1e-12 && v <= a.high[m.key]! + 1e-12, "\(a.result.iso3) \(m.key)")
+            }
+        }
+        // A value the scenario fixed has no range, so it is not in the sensitivity table.
+        let tjk = try #require(run.scenario?.analyses.first { $0.result.iso3 == "TJK" })
+        #expect(!tjk.sensitivity.contains { $0.parameter.name == "ga_share[0-14]" })
+        #expect(tjk.sensitivity.contains { $0.parameter.name == "fractions_per_course[all]" })
+    }
+
     /// The corners bound the model over the whole box: no random draw of the parameters within their
     /// ranges falls outside them, and the bounds are reached (they are the model at a corner).
     @Test func boundsHoldForRandomDrawsWithinTheRanges() throws {
