@@ -63,6 +63,7 @@ let package = Package(
         .library(name: "AnchorDosimetry", targets: ["AnchorDosimetry"]),
         .library(name: "AnchorQA", targets: ["AnchorQA"]),
         .library(name: "AnchorPhantoms", targets: ["AnchorPhantoms"]),
+        .library(name: "AnchorPlanning", targets: ["AnchorPlanning"]),
         .executable(name: "anchor", targets: ["anchor"]),
         .executable(name: "anchor-fuzz", targets: ["AnchorFuzz"]),
     ],
@@ -80,11 +81,14 @@ let package = Package(
             resources: [.copy("Resources/Protocols")]
         ),
         .target(name: "AnchorPhantoms", dependencies: ["AnchorRT", "AnchorDICOM"]),
+        // National service planning: demand for paediatric radiotherapy against capacity (Foundation only).
+        .target(name: "AnchorPlanning", resources: [.copy("Resources/Data")]),
         .target(
             name: "AnchorCLI",
             dependencies: [
-                "AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorQA", "AnchorPhantoms",
+                "AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorQA", "AnchorPhantoms", "AnchorPlanning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(name: "anchor", dependencies: engineOnly ? ["AnchorCLI"] : ["AnchorCLI", "AnchorPlatformCLI"]),
@@ -98,5 +102,6 @@ let package = Package(
         .testTarget(name: "AnchorQATests", dependencies: ["AnchorQA", "AnchorTestSupport"]),
         .testTarget(name: "AnchorPhantomsTests", dependencies: ["AnchorPhantoms", "AnchorDosimetry", "AnchorTestSupport"]),
         .testTarget(name: "AnchorCLITests", dependencies: ["AnchorCLI", "AnchorRT", "AnchorTestSupport"]),
+        .testTarget(name: "AnchorPlanningTests", dependencies: ["AnchorPlanning", "AnchorTestSupport"]),
     ] + platformTargets
 )
