@@ -1,13 +1,13 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Benchmarks live outside the main build (issue 2): `swift build -c release --package-path Benchmarks`.
-// Run them through bench/read-series.sh, which also measures cat, dcmdump and pydicom on the same files.
+// Benchmarks live outside the main build: `swift build -c release --package-path bench/read-series`.
+// Run them through bench/read-series/run.sh, which also measures cat, dcmdump and pydicom on the same files.
 let package = Package(
     name: "AnchorBenchmarks",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(name: "Anchor", path: ".."),
+        .package(name: "Anchor", path: "../.."),
     ],
     targets: [
         .executableTarget(

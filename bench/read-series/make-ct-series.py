@@ -12,7 +12,7 @@ Gaussian noise and a circular field of view padded with -2000 outside (as GE sca
 nothing compresses to zeros and min/max/sum checks mean something.
 
 File names are random (seeded) and unrelated to slice order, so a reader has to sort by position.
-Needs pydicom and numpy (bench/read-series.sh makes a venv under /tmp with both).
+Needs pydicom and numpy (bench/read-series/run.sh makes a venv under /tmp with both).
 """
 import argparse
 import os

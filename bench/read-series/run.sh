@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The read-series benchmark of issue 2, in one command:
 #
-#   bench/read-series.sh [FOLDER]
+#   bench/read-series/run.sh [FOLDER]
 #
-# Reads a 300-slice 512x512 CT series (made by bench/make-ct-series.py into FOLDER, default
-# /tmp/anchor-bench-ct, when missing) into a Float HU volume with Anchor (Benchmarks/, release build),
+# Reads a 300-slice 512x512 CT series (made by bench/read-series/make-ct-series.py into FOLDER, default
+# /tmp/anchor-bench-ct, when missing) into a Float HU volume with Anchor (bench/read-series, release build),
 # and, in the same run and on the same files, with pydicom (read, sort, stack float32), dcmdump (when
 # dcmtk is installed or installable) and `cat FILES > /dev/null`. After a warm-up (cat of every file,
 # so all are in the page cache, and one unmeasured run of each tool) the tools run ROUNDS times,
@@ -32,10 +32,10 @@
 #   MAX_ROUNDS=3*ROUNDS       extra rounds allowed to collect ROUNDS clean measurements of each tool
 #
 # Writes bench/out/read-series.txt (the table and machine notes) and bench/out/read-series-runs.jsonl
-# (every measurement). Needs nothing inside the repository but bench/ and Benchmarks/.
+# (every measurement). Needs nothing inside the repository but bench/.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DATA=${1:-/tmp/anchor-bench-ct}
 VENV=${VENV:-/tmp/anchor-bench-venv}
 ROUNDS=${ROUNDS:-5}
@@ -63,7 +63,7 @@ shopt -s nullglob
 FILES=("$DATA"/*.dcm)
 if [ "${#FILES[@]}" -ne 300 ]; then
     log "writing the synthetic series to $DATA"
-    "$PY" "$ROOT/bench/make-ct-series.py" "$DATA"
+    "$PY" "$ROOT/bench/read-series/make-ct-series.py" "$DATA"
     FILES=("$DATA"/*.dcm)
 fi
 BYTES=$(stat -c %s "${FILES[@]}" | awk '{s += $1} END {print s}')
@@ -77,11 +77,11 @@ HAVE_DCMDUMP=0
 command -v dcmdump >/dev/null 2>&1 && HAVE_DCMDUMP=1
 
 # 4. The Swift benchmark, release build.
-log "building Benchmarks (release)"
-if ! swift build -c release --package-path "$ROOT/Benchmarks" > "$OUT/build.log" 2>&1; then
+log "building bench/read-series (release)"
+if ! swift build -c release --package-path "$ROOT/bench/read-series" > "$OUT/build.log" 2>&1; then
     tail -30 "$OUT/build.log" >&2; log "build failed (whole log: $OUT/build.log)"; exit 1
 fi
-BIN="$(swift build -c release --package-path "$ROOT/Benchmarks" --show-bin-path)/read-series"
+BIN="$(swift build -c release --package-path "$ROOT/bench/read-series" --show-bin-path)/read-series"
 
 # Tools: name and how to run one measurement (printing one JSON line with at least "seconds").
 now() { echo "$EPOCHREALTIME"; }
@@ -91,8 +91,8 @@ run_dcmdump() {
     local t0 t1 rc=0; t0=$(now); dcmdump "${FILES[@]}" > /dev/null 2>&1 || rc=$?; t1=$(now)
     echo "{\"seconds\": $(elapsed "$t0" "$t1"), \"rc\": $rc}"
 }
-run_pydicom() { "$PY" "$ROOT/bench/pydicom_read_series.py" "$DATA" 1; }
-run_pydicom_4k() { NUMPY_MADVISE_HUGEPAGE=0 "$PY" "$ROOT/bench/pydicom_read_series.py" "$DATA" 1; }
+run_pydicom() { "$PY" "$ROOT/bench/read-series/pydicom_read_series.py" "$DATA" 1; }
+run_pydicom_4k() { NUMPY_MADVISE_HUGEPAGE=0 "$PY" "$ROOT/bench/read-series/pydicom_read_series.py" "$DATA" 1; }
 run_anchor() { "$BIN" "$DATA" 1; }
 run_anchor_1core() { taskset -c 0 "$BIN" "$DATA" 1; }
 run_whatif_uninit() { "$BIN" --uninit "$DATA" 1; }

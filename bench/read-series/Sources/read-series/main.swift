@@ -1,4 +1,4 @@
-// read-series: the benchmark of issue 2 (not a timed test).
+// read-series: reading a CT series into a volume, measured (a benchmark, not a timed test).
 //
 //   read-series FOLDER [REPS]            one JSON line per repetition
 //   read-series --stages FOLDER [REPS]   the same work, one stage at a time over all files (serially,
@@ -16,7 +16,7 @@
 // in parallel), groups them with Case.assemble, takes the image series and decodes it with
 // ImageVolume(series:) to Float HU. `seconds` covers exactly that. The checks (slices, min/max stored
 // value, sum of the voxels as Double) are computed after the clock stops and printed, so the work
-// cannot be optimised away. Build with `swift build -c release --package-path Benchmarks`; run through
+// cannot be optimised away. Build with `swift build -c release --package-path bench/read-series`; run through
 // bench/read-series.sh, which measures cat, dcmdump and pydicom on the same files in the same run.
 
 import AnchorDICOM
