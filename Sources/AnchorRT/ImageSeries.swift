@@ -138,7 +138,7 @@ public struct ImageVolume: Sendable {
         var maxs = [Double](repeating: -.infinity, count: slices.count)
         let errors = ErrorBox()
         // Uninitialised capacity: zero-filling 314 MB first took 117 of the 187 ms of reading a
-        // 300-slice 512x512 series (bench/read-series.sh, kernel page faults on a single thread);
+        // 300-slice 512x512 series (bench/read-series/run.sh, kernel page faults on a single thread);
         // every slice's range is written below, by its decode or with zeros.
         let voxels = [Float](unsafeUninitializedCapacity: plane * slices.count) { vp, count in
             mins.withUnsafeMutableBufferPointer { mp in
