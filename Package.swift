@@ -15,7 +15,6 @@ let platformDependencies: [Package.Dependency] = engineOnly ? [] : [
     .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.10.0"),
     .package(url: "https://github.com/vapor/leaf", from: "4.4.0"),
     // Imported by the server directly (they also come with Vapor, Fluent and Leaf).
-    .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
     .package(url: "https://github.com/vapor/multipart-kit", from: "4.5.0"),
     .package(url: "https://github.com/vapor/leaf-kit", from: "1.10.0"),
@@ -70,9 +69,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ] + platformDependencies,
     targets: [
-        .target(name: "AnchorDICOM"),
+        // SHA-256 and HMAC for de-identification from swift-crypto.
+        .target(name: "AnchorDICOM", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AnchorRT", dependencies: ["AnchorDICOM"]),
         .target(name: "AnchorDosimetry", dependencies: ["AnchorRT"]),
         .target(
