@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "AnchorQA",
             dependencies: ["AnchorDosimetry", "AnchorRT", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/Protocols")]
+            resources: [.copy("Resources/Protocols"), .copy("Resources/LateEffects")]
         ),
         .target(name: "AnchorPhantoms", dependencies: ["AnchorRT", "AnchorDICOM"]),
         .target(

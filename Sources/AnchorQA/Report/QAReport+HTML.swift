@@ -73,6 +73,7 @@ extension QAReport {
             h += "<p><strong>Not applicable at this age:</strong> " + esc(e.skippedForAge.map { "\($0.structure) \($0.metric) (age \($0.ageBand?.text ?? ""))" }.joined(separator: "; ")) + "</p>\n"
         }
 
+        h += LateEffectEstimate.htmlSection(lateEffects)
         if !dvhs.isEmpty {
             h += "<h2>Dose-volume histograms</h2>\n"
             h += DVHPlot(curves: dvhs, markers: DVHPlot.markers(for: e)).svg + "\n"

@@ -51,6 +51,7 @@ extension QAReport {
             })),
             ("notes", .array(e.notes.map { .string($0) })),
             ("problems", .array(s.problems.map { .string($0) })),
+            ("late_effects", LateEffectEstimate.json(report.lateEffects)),
         ])
     }
 }
