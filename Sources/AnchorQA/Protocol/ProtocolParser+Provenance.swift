@@ -32,7 +32,7 @@ extension ProtocolParser {
         // variation and never as unacceptable.
         let unit = c.perProtocol.unit
         c.acceptable = c.perProtocol.comparison.isUpper
-            ? Limit(.lessOrEqual, .greatestFiniteMagnitude, unit, text: "any (objective, not a limit)")
-            : Limit(.greaterOrEqual, 0, unit, text: "any (objective, not a limit)")
+            ? Limit(.lessOrEqual, .greatestFiniteMagnitude, unit, text: "any: objective, not a limit")
+            : Limit(.greaterOrEqual, 0, unit, text: "any: objective, not a limit")
     }
 }
