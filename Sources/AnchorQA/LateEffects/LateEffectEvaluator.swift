@@ -123,43 +123,6 @@ public enum LateEffectEvaluator {
     static func estimate(_ model: LateEffectModel, organ: String, rois: [String], provider: MetricProvider,
                          context: LateEffectContext) -> LateEffectEstimate {
         var notes: [String] = []
-        // Ages.
-        if let band = model.ageBand {
-            guard let age = context.ageYears else {
-                return refusal(model, organ: organ, rois: rois, status: .outsideRange, context: context,
-                               why: "the child's age is unknown and the model covers ages \(band.text) years only")
-            }
-            guard band.contains(age) else {
-                return refusal(model, organ: organ, rois: rois, status: .outsideRange, context: context,
-                               why: "age \(fmt(age)) years is outside the model's ages (\(band.text) years)")
-            }
-        }
-        // Chemotherapy.
-        var shiftGy = 0.0
-        let given = context.chemotherapy.map { $0.subtracting(["none"]) }
-        for c in model.chemotherapy {
-            // "any" stands for any chemotherapy agent.
-            let wasGiven = given.map { c.agent == "any" ? !$0.isEmpty : $0.contains(c.agent) }
-            switch (wasGiven, c.effect) {
-            case (true?, .outsideRange):
-                return refusal(model, organ: organ, rois: rois, status: .outsideRange, context: context,
-                               why: "\(c.agent) was given and the model does not cover it: \(c.note)")
-            case (true?, .shiftGy(let s)):
-                shiftGy += s
-                notes.append("\(c.agent): \(fmt(s)) Gy added to the organ's dose, as the source equates it: \(c.note)")
-            case (true?, .note):
-                notes.append("\(c.agent): \(c.note)")
-            case (nil, .note), (false?, .note):
-                break
-            case (nil, _):
-                notes.append("assumes no \(c.agent == "any" ? "chemotherapy" : c.agent) (chemotherapy not given to Anchor): \(c.note)")
-            case (false?, _):
-                break
-            }
-        }
-        if given == nil, model.chemotherapy.contains(where: { $0.effect == .note }) {
-            notes += model.chemotherapy.filter { $0.effect == .note }.map { "\($0.agent): \($0.note)" }
-        }
         // The organ's dose.
         var dvhs: [DVH] = []
         for r in rois {
@@ -178,13 +141,52 @@ public enum LateEffectEvaluator {
             guard volume > 0 else { throw QAError(.notEvaluable, "the organs have no volume in the dose grid") }
             return sum / volume
         }
+        // The organ's value, shown with a refusal too (the reader still sees the dose).
+        let shown: Double? = model.kind == .partialVolume ? nil : try? metricValue(model.metric)
+        // Ages.
+        if let band = model.ageBand {
+            guard let age = context.ageYears else {
+                return refusal(model, organ: organ, rois: rois, status: .outsideRange, context: context, value: shown,
+                               why: "the child's age is unknown and the model covers ages \(band.text) years only")
+            }
+            guard band.contains(age) else {
+                return refusal(model, organ: organ, rois: rois, status: .outsideRange, context: context, value: shown,
+                               why: "age \(fmt(age)) years is outside the model's ages (\(band.text) years)")
+            }
+        }
+        // Chemotherapy.
+        var shiftGy = 0.0
+        let given = context.chemotherapy.map { $0.subtracting(["none"]) }
+        for c in model.chemotherapy {
+            // "any" stands for any chemotherapy agent.
+            let wasGiven = given.map { c.agent == "any" ? !$0.isEmpty : $0.contains(c.agent) }
+            switch (wasGiven, c.effect) {
+            case (true?, .outsideRange):
+                return refusal(model, organ: organ, rois: rois, status: .outsideRange, context: context, value: shown,
+                               why: "\(c.agent) was given and the model does not cover it: \(c.note)")
+            case (true?, .shiftGy(let s)):
+                shiftGy += s
+                notes.append("\(c.agent): \(fmt(s)) Gy added to the organ's dose, as the source equates it: \(c.note)")
+            case (true?, .note):
+                notes.append("\(c.agent): \(c.note)")
+            case (nil, .note), (false?, .note):
+                break
+            case (nil, _):
+                notes.append("assumes no \(c.agent == "any" ? "chemotherapy" : c.agent) (chemotherapy not given to Anchor): \(c.note)")
+            case (false?, _):
+                break
+            }
+        }
+        if given == nil, model.chemotherapy.contains(where: { $0.effect == .note }) {
+            notes += model.chemotherapy.filter { $0.effect == .note }.map { "\($0.agent): \($0.note)" }
+        }
         do {
             if model.requiresUniformDose, dvhs.count == 1 {
                 let hi = try metricValue(.doseAtVolumePercent(2)), lo = try metricValue(.doseAtVolumePercent(98)), mean = try metricValue(.meanDose)
                 // Anchor's own criterion, not the source's: the source's doses are whole-organ doses, so
                 // a D2%-D98% spread beyond 10% of the mean is a partial-organ dose it does not describe.
                 if hi - lo > 0.1 * max(mean, 1e-9) {
-                    return refusal(model, organ: organ, rois: rois, status: .outsideRange, context: context,
+                    return refusal(model, organ: organ, rois: rois, status: .outsideRange, context: context, value: shown,
                                    why: "the model is for a uniform whole-organ dose and this organ's dose is not uniform (D2% \(fmt1(hi)) Gy, D98% \(fmt1(lo)) Gy EQD2)")
                 }
             }
@@ -315,8 +317,8 @@ public enum LateEffectEvaluator {
     }
 
     static func refusal(_ model: LateEffectModel, organ: String, rois: [String], status: LateEffectEstimate.Status,
-                        context: LateEffectContext, why: String) -> LateEffectEstimate {
-        var e = make(model, organ: organ, rois: rois, metric: model.kind == .partialVolume ? "Dx%" : model.metric.description, value: nil,
+                        context: LateEffectContext, value: Double? = nil, why: String) -> LateEffectEstimate {
+        var e = make(model, organ: organ, rois: rois, metric: model.kind == .partialVolume ? "Dx%" : model.metric.description, value: value,
                      status: status, estimate: nil, low: nil, high: nil, unit: model.kind == .relativeHazard ? "relative hazard" : "%",
                      text: status == .notEvaluable ? "not evaluable" : "outside the model's range", context: context)
         e.note = why
