@@ -92,7 +92,20 @@ extension LateEffectEvaluator {
     public static func evaluate(_ grading: CaseGrading, provider existing: DVHMetricProvider, ageYears: Double?,
                                 chemotherapy: Set<String>?, library: LateEffectLibrary = .bundled()) -> [LateEffectEstimate] {
         let provider = provider(grading, existing: existing, models: library.models)
-        let context = LateEffectContext(ageYears: ageYears, fractions: grading.plan?.fractionCount, chemotherapy: chemotherapy)
+        var context = LateEffectContext(ageYears: ageYears, fractions: grading.plan?.fractionCount, chemotherapy: chemotherapy)
+        // One number of fractions turns a dose into EQD2 only when the whole dose was given in them: a
+        // sum of phases (CSI and boost) or of plans needs each phase's dose (PS3.3 C.8.8.3 Dose
+        // Summation Type; C.8.8.13 Fraction Group Sequence).
+        let groups = grading.plan?.fractionGroups.count ?? 0
+        if groups > 1 {
+            context.fractions = nil
+            context.fractionsUnknownReason = "the plan has \(groups) fraction groups, and the dose of each is needed for the EQD2 of their sum"
+        } else if let s = grading.dose.summationType?.uppercased(), s != "PLAN" {
+            context.fractions = nil
+            context.fractionsUnknownReason = "the dose is of summation type \(s), not the whole plan's dose given in its fractions"
+        } else if grading.plan == nil {
+            context.fractionsUnknownReason = "no plan in the case"
+        }
         return evaluate(library.models, provider: provider, context: context)
     }
 }

@@ -11,6 +11,8 @@ public struct LateEffectContext: Sendable {
     public var ageYears: Double?
     /// Number of fractions of the plan, for the EQD2 of each dose; nil when unknown.
     public var fractions: Int?
+    /// Why `fractions` is unknown, when the caller knows (a plan of several phases ...).
+    public var fractionsUnknownReason: String?
     /// True when the doses given are already EQD2 (a summed or converted dose): no conversion.
     public var doseIsEQD2: Bool
     /// Chemotherapy agents given (lowercase, from `knownAgents`); nil when not known, empty or

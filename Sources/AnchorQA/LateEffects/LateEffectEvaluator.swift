@@ -107,7 +107,7 @@ public enum LateEffectEvaluator {
 
     static func fractions(_ context: LateEffectContext) throws -> Double {
         guard let n = context.fractions, n > 0 else {
-            throw QAError(.notEvaluable, "the number of fractions is unknown (the plan gives none), so the EQD2 of the dose cannot be computed")
+            throw QAError(.notEvaluable, "the number of fractions is unknown (\(context.fractionsUnknownReason ?? "the plan gives none")), so the EQD2 of the dose cannot be computed")
         }
         return Double(n)
     }
