@@ -1,4 +1,5 @@
 import AnchorDosimetry
+import AnchorPhantoms
 import AnchorRT
 import Foundation
 import Testing
@@ -230,5 +231,31 @@ import Testing
         let agent = text + "chemotherapy:\n  - agent: aspirin\n    note: x\n"
         let a = try #require(throws: QAError.self) { try LateEffectModelParser.parse(yaml: agent, file: "t.yaml") }
         #expect(a.field == "agent")
+    }
+}
+
+/// On a whole case: the plan's fractions make the dose EQD2, and a dose of several phases or plans is
+/// not converted with one of them.
+@Suite struct LateEffectCaseTests {
+    @Test func planFractionsMakeEQD2AndSummedPhasesAreRefused() throws {
+        let spec = try PhantomSpec(site: .posteriorFossa, ageYears: 8, variant: .cochleaOverdose, seed: 1, resolution: .coarse)
+        let pc = PhantomGenerator.generate(spec)
+        let members = try pc.files.map { Case.Member(file: $0.file, object: try RTObject(file: $0.file)) }
+        var grading = try CaseGrading(Case(members: members))
+        let empty = DVHMetricProvider(structureNames: [], dvhs: [:])
+        let library = LateEffectLibrary(models: [try #require(LateEffectLibrary.bundled().find(id: "pentec-cochlea-hearing-loss"))])
+        let ears = LateEffectEvaluator.evaluate(grading, provider: empty, ageYears: 8, chemotherapy: ["none"], library: library)
+        #expect(ears.count == 2 && ears.allSatisfy { $0.status == .bound && $0.doseBasis == "EQD2 (α/β 3 Gy, 33 fractions)" })
+        // Mean EQD2 below the physical mean dose at 1.8 Gy per fraction, above the 50 Gy point.
+        #expect(ears.allSatisfy { ($0.valueGy ?? 0) > 50 && ($0.valueGy ?? 99) < 56.5 })
+
+        var twoPhases = grading
+        twoPhases.plan?.fractionGroups.append(try #require(grading.plan?.fractionGroups.first))
+        let refused = LateEffectEvaluator.evaluate(twoPhases, provider: empty, ageYears: 8, chemotherapy: ["none"], library: library)
+        #expect(refused.count == 2 && refused.allSatisfy { $0.status == .notEvaluable && $0.note?.contains("2 fraction groups") == true })
+
+        grading.dose.summationType = "MULTI_PLAN"
+        let summed = LateEffectEvaluator.evaluate(grading, provider: empty, ageYears: 8, chemotherapy: ["none"], library: library)
+        #expect(summed.allSatisfy { $0.status == .notEvaluable && $0.note?.contains("MULTI_PLAN") == true })
     }
 }

@@ -79,9 +79,10 @@ extension LateEffectEvaluator {
                 }
             }
         }
-        guard !wanted.isEmpty, let calc = try? DVHCalculator(dose: grading.dose) else { return existing }
-        let (structures, skipped) = calc.compute(grading.structureSet.rois.filter { wanted.contains($0.name) }, in: grading.structureSet)
         var result = existing
+        result.structureNames = grading.structureSet.rois.map(\.name)
+        guard !wanted.isEmpty, let calc = try? DVHCalculator(dose: grading.dose) else { return result }
+        let (structures, skipped) = calc.compute(grading.structureSet.rois.filter { wanted.contains($0.name) }, in: grading.structureSet)
         for s in structures where result.dvhs[s.name] == nil { result.dvhs[s.name] = s.dvh }
         for s in skipped { result.failures[s.name] = s.error.message }
         return result
