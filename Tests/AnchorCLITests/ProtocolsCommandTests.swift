@@ -51,6 +51,9 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let doc = try object(r.stdout)
         #expect(doc["overall"] as? String == "unacceptable_variation")
+        let results = try #require(doc["results"] as? [[String: Any]])
+        #expect(results.allSatisfy { $0["locator"] is String && $0["confidence"] is String && $0["objective"] is Bool })
+        #expect(results.contains { $0["objective"] as? Bool == true && $0["structure"] as? String == "OpticChiasm" })
         let late = try #require(doc["late_effects"] as? [[String: Any]])
         for e in late {
             for k in ["organ", "endpoint", "metric", "value", "unit", "estimate", "model", "source", "note"] { #expect(e.keys.contains(k), "\(k)") }
