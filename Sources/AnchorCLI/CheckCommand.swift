@@ -119,7 +119,8 @@ struct CheckCommand: ParsableCommand {
         for f in loaded.failures { summary.problems.append("\(f.file) could not be read: \(f.message)") }
         var report = CaseQA.grade(grading, provider: provider, protocol: definition, prescriptionGy: prescription, age: ageGiven,
                                   summary: summary, generator: "Anchor \(AnchorCommand.configuration.version)")
-        report.lateEffects = LateEffectEvaluator.evaluate(grading, provider: provider, ageYears: ageGiven?.years, chemotherapy: chemotherapyAgents)
+        report.lateEffects = LateEffectEvaluator.evaluate(grading, provider: provider, ageYears: ageGiven?.years,
+                                                          sex: LateEffectEvaluator.patientSex(caseFiles), chemotherapy: chemotherapyAgents)
         let evaluation = report.evaluation
         if json {
             print(report.json.serialized())

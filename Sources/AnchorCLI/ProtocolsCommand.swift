@@ -182,7 +182,10 @@ struct ProtocolsCommand: ParsableCommand {
             out += "Cohort: \(m.cohort)\n"
             if let b = m.ageBand { out += "Ages: \(b.text) years\n" }
             out += "Dose: \(m.kind == .partialVolume ? "per point" : m.metric.description) in EQD2, alpha/beta \(ProtocolsCommand.number(m.alphaBetaGy)) Gy: \(m.alphaBetaNote)\n"
-            for p in m.points {
+            let groups: [(String?, [LateEffectModel.Point])] = m.strata.isEmpty ? [(nil, m.points)] : m.strata.map { ($0.label, $0.points) }
+            for (label, points) in groups {
+            if let label { out += "  \(label):\n" }
+            for p in points {
                 let risk: String
                 switch (p.riskLowPercent, p.riskHighPercent) {
                 case let (l?, h?) where l == h: risk = "\(ProtocolsCommand.number(l)) %"
@@ -191,7 +194,8 @@ struct ProtocolsCommand: ParsableCommand {
                 case let (nil, h?): risk = (p.highIsStrict ? "below " : "at most ") + "\(ProtocolsCommand.number(h)) %"
                 default: risk = "?"
                 }
-                out += "  \(p.metric) \(ProtocolsCommand.number(p.doseGy)) Gy: \(risk)" + (p.note.map { " (\($0))" } ?? "") + "\n"
+                out += (label == nil ? "  " : "    ") + "\(p.metric) \(ProtocolsCommand.number(p.doseGy)) Gy: \(risk)" + (p.note.map { " (\($0))" } ?? "") + "\n"
+            }
             }
             for b in m.bins { out += "  \(ProtocolsCommand.number(b.fromGy))-\(b.toGy.map(ProtocolsCommand.number) ?? "") Gy: \(ProtocolsCommand.number(b.riskPercent)) %\n" }
             if let hr = m.hazardRatioPer10Gy { out += "  hazard ratio \(ProtocolsCommand.number(hr)) per 10 Gy\n" }

@@ -197,7 +197,7 @@ import Testing
     @Test func organsNotContouredAreLeftOut() throws {
         let list = LateEffectEvaluator.evaluate(library.models, provider: provider(["Thyroid": AnalyticDVH.uniform(20)]),
                                                 context: LateEffectContext(ageYears: 10, doseIsEQD2: true))
-        #expect(Set(list.map(\.organ)) == ["Glnd_Thyroid"] && list.count == 2)
+        #expect(Set(list.map(\.organ)) == ["Glnd_Thyroid"] && list.count == 3)
     }
 
     @Test func checkJSONAndReportCarryTheEstimatesBesideTheGrades() throws {
@@ -257,5 +257,37 @@ import Testing
         grading.dose.summationType = "MULTI_PLAN"
         let summed = LateEffectEvaluator.evaluate(grading, provider: empty, ageYears: 8, chemotherapy: ["none"], library: library)
         #expect(summed.allSatisfy { $0.status == .notEvaluable && $0.note?.contains("MULTI_PLAN") == true })
+    }
+}
+
+/// A model tabulated by sex and age uses the child's group and refuses a child no group covers.
+@Suite struct LateEffectStrataTests {
+    func estimate(dose: Double, age: Double?, sex: String?) throws -> LateEffectEstimate {
+        let model = try #require(LateEffectLibrary.bundled().find(id: "pentec-thyroid-any-hypothyroidism"))
+        var context = LateEffectContext(ageYears: age, doseIsEQD2: true)
+        context.sex = sex
+        let list = LateEffectEvaluator.evaluate([model], provider: provider(["Thyroid": AnalyticDVH.uniform(dose)]), context: context)
+        return try #require(list.first)
+    }
+
+    @Test func thyroidRiskByTheChildsSexAndAge() throws {
+        // The source's table: 20 Gy 22 % (girls under 14), 13 % (boys under 14), 29 % (girls over 15); 40 Gy 47 % (boys over 15).
+        #expect(try estimate(dose: 20, age: 8, sex: "F").estimate == 22)
+        #expect(try estimate(dose: 20, age: 8, sex: "M").estimate == 13)
+        #expect(try estimate(dose: 20, age: 16, sex: "F").estimate == 29)
+        #expect(try estimate(dose: 40, age: 17, sex: "M").estimate == 47)
+        #expect(try estimate(dose: 10, age: 12, sex: "F").note?.contains("female, < 14 years") == true)
+        let gap = try estimate(dose: 20, age: 14.5, sex: "F")
+        #expect(gap.status == .outsideRange && gap.note?.contains("no group of the source covers this child") == true)
+        let unknown = try estimate(dose: 20, age: 8, sex: nil)
+        #expect(unknown.status == .outsideRange && unknown.note?.contains("sex is unknown") == true)
+        #expect(try estimate(dose: 45, age: 8, sex: "M").estimateText == "at least 35 %")
+    }
+
+    @Test func patientSexComesFromTheFilesWhenTheyAgree() throws {
+        let spec = try PhantomSpec(site: .mediastinum, ageYears: 14, variant: .acceptable, seed: 1, resolution: .coarse)
+        let files = PhantomGenerator.generate(spec).files.map(\.file)
+        #expect(LateEffectEvaluator.patientSex(files) == "F")
+        #expect(LateEffectEvaluator.patientSex([]) == nil)
     }
 }

@@ -1,3 +1,4 @@
+import AnchorDICOM
 import AnchorDosimetry
 import AnchorRT
 import Foundation
@@ -88,12 +89,25 @@ extension LateEffectEvaluator {
         return result
     }
 
-    /// The estimates of a graded case: the bundled models, the case's age, the plan's fractions, the
-    /// chemotherapy given (nil: unknown).
-    public static func evaluate(_ grading: CaseGrading, provider existing: DVHMetricProvider, ageYears: Double?,
+    /// Patient's Sex (0010,0040) of the files, `F` or `M` (PS3.3 C.7.1.1), when they agree; `O`, empty
+    /// or conflicting values leave it unknown.
+    public static func patientSex(_ files: [DICOMFile]) -> String? {
+        var sexes = Set<String>()
+        for f in files {
+            guard let raw = f.dataSet.string(.patientSex) else { continue }
+            let s = raw.trimmingCharacters(in: .whitespaces).uppercased()
+            if s == "F" || s == "M" { sexes.insert(s) }
+        }
+        return sexes.count == 1 ? sexes.first : nil
+    }
+
+    /// The estimates of a graded case: the bundled models, the case's age and sex, the plan's
+    /// fractions, the chemotherapy given (nil: unknown).
+    public static func evaluate(_ grading: CaseGrading, provider existing: DVHMetricProvider, ageYears: Double?, sex: String? = nil,
                                 chemotherapy: Set<String>?, library: LateEffectLibrary = .bundled()) -> [LateEffectEstimate] {
         let provider = provider(grading, existing: existing, models: library.models)
         var context = LateEffectContext(ageYears: ageYears, fractions: grading.plan?.fractionCount, chemotherapy: chemotherapy)
+        context.sex = sex
         // One number of fractions turns a dose into EQD2 only when the whole dose was given in them: a
         // sum of phases (CSI and boost) or of plans needs each phase's dose (PS3.3 C.8.8.3 Dose
         // Summation Type; C.8.8.13 Fraction Group Sequence).

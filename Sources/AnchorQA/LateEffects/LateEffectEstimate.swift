@@ -9,6 +9,8 @@ public struct LateEffectContext: Sendable {
 
     /// Age at radiotherapy, years; nil when unknown (a model with an age band then refuses).
     public var ageYears: Double?
+    /// `F` or `M` (Patient's Sex, PS3.3 C.7.1.1); nil when unknown (a model tabulated by sex then refuses).
+    public var sex: String?
     /// Number of fractions of the plan, for the EQD2 of each dose; nil when unknown.
     public var fractions: Int?
     /// Why `fractions` is unknown, when the caller knows (a plan of several phases ...).

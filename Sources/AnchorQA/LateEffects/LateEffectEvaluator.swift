@@ -194,8 +194,26 @@ public enum LateEffectEvaluator {
             switch model.kind {
             case .doseResponse:
                 let v = try metricValue(model.metric) + shiftGy
+                var points = model.points
+                if !model.strata.isEmpty {
+                    let groups = model.strata.map(\.label).joined(separator: "; ")
+                    let needsSex = model.strata.contains { $0.sex != nil }
+                    guard !needsSex || context.sex != nil else {
+                        return refusal(model, organ: organ, rois: rois, status: .outsideRange, context: context, value: v,
+                                       why: "the child's sex is unknown and the source tabulates the risk by sex (\(groups))")
+                    }
+                    guard let stratum = model.strata.first(where: { s in
+                        (s.sex == nil || s.sex == context.sex) && (s.ageBand.map { b in context.ageYears.map(b.contains) ?? false } ?? true)
+                    }) else {
+                        let who = [context.sex.map { $0 == "F" ? "female" : "male" }, context.ageYears.map { "\(fmt($0)) years" }].compactMap { $0 }.joined(separator: ", ")
+                        return refusal(model, organ: organ, rois: rois, status: .outsideRange, context: context, value: v,
+                                       why: "no group of the source covers this child (\(who.isEmpty ? "age unknown" : who)); its groups: \(groups)")
+                    }
+                    points = stratum.points
+                    notes.insert("the source's group: \(stratum.label)", at: 0)
+                }
                 result = fromBounds(model, organ: organ, rois: rois, metric: model.metric.description, value: v,
-                                    bounds: bounds(model.points, value: { _ in v }, upperValue: { _ in v }, interpolation: model.interpolation, at: v),
+                                    bounds: bounds(points, value: { _ in v }, upperValue: { _ in v }, interpolation: model.interpolation, at: v),
                                     context: context)
             case .partialVolume:
                 var values: [ConstraintMetric: Double] = [:]

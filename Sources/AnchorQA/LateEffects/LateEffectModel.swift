@@ -72,6 +72,19 @@ public struct LateEffectModel: Sendable {
         public var riskPercent: Double
     }
 
+    /// Points for one group of the cohort (sex and ages), when the source tabulates the risk by group.
+    public struct Stratum: Sendable {
+        /// `F` or `M` (Patient's Sex, PS3.3 C.7.1.1); nil for both.
+        public var sex: String?
+        public var ageBand: AgeBand?
+        public var points: [Point]
+
+        /// "female, < 14 years".
+        public var label: String {
+            [sex.map { $0 == "F" ? "female" : "male" }, ageBand.map { "\($0.text) years" }].compactMap { $0 }.joined(separator: ", ")
+        }
+    }
+
     /// What a chemotherapy agent does to the model.
     public struct Chemotherapy: Sendable {
         public enum Effect: Sendable, Equatable {
@@ -125,6 +138,8 @@ public struct LateEffectModel: Sendable {
     /// organ dose.
     public var requiresUniformDose: Bool
     public var points: [Point]
+    /// Points by sex and age instead of `points` (a `doseResponse` model only).
+    public var strata: [Stratum] = []
     public var bins: [Bin]
     /// Hazard ratio per 10 Gy of a `relativeHazard` model.
     public var hazardRatioPer10Gy: Double?

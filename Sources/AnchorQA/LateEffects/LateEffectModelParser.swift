@@ -33,6 +33,8 @@ import Yams
 ///                                        # risk_at_most_percent, risk_range_percent: [1, 5]
 ///     metric: D10%                       # partial_volume only
 ///     note: "context"                    # optional
+/// strata:                                # dose_response instead of points: one set of points per
+///   - {sex: F, age_years: "< 14", points: [...]}   # sex (F or M) and age band; the child's stratum is used
 /// bins:                                  # dose_bins: [from_gy, to_gy)
 ///   - {from_gy: 0, to_gy: 0.34, risk_percent: 38}
 /// hazard_ratio_per_10gy: 1.88            # relative_hazard
@@ -46,7 +48,7 @@ public enum LateEffectModelParser {
     static let topLevelFields: Set<String> = [
         "id", "version", "endpoint", "organs", "combine", "kind", "metric", "interpolation", "alpha_beta_gy",
         "alpha_beta_note", "citation", "short_citation", "doi", "pmid", "locator", "how_read", "confidence", "cohort",
-        "age_years", "requires_uniform_dose", "points", "bins", "hazard_ratio_per_10gy", "chemotherapy", "notes",
+        "age_years", "requires_uniform_dose", "points", "strata", "bins", "hazard_ratio_per_10gy", "chemotherapy", "notes",
     ]
     static let pointFields: Set<String> = ["dose_gy", "metric", "risk_percent", "risk_at_least_percent", "risk_below_percent", "risk_at_most_percent", "risk_range_percent", "note"]
 
@@ -153,50 +155,82 @@ public enum LateEffectModelParser {
             uniform = b
         }
 
-        var points: [LateEffectModel.Point] = []
-        for (k, n) in try list("points").enumerated() {
-            let scope = "point \(k + 1)"
-            let m = try ctx.mapping(n, field: "points", what: scope)
-            try ctx.rejectUnknown(m, allowed: pointFields, scope: scope)
-            guard let d = m["dose_gy"] else { throw ctx.error(n, field: "dose_gy", "\(scope) has no 'dose_gy'") }
-            let dose = try number(d, "dose_gy", scope: scope)
-            var pm = modelMetric
-            if let mn = m["metric"] {
-                guard kind == .partialVolume else { throw ctx.error(mn, field: "metric", "\(scope): only partial_volume points have their own metric") }
-                pm = try metric(mn, field: "metric", scope: scope)
-                guard case .doseAtVolumePercent = pm else { throw ctx.error(mn, field: "metric", "\(scope): a partial_volume point's metric is Dx%") }
-            } else if kind == .partialVolume {
-                throw ctx.error(n, field: "metric", "\(scope): a partial_volume point needs its own 'metric' (Dx%)")
+        /// A `points` list (of the model or of a stratum).
+        func parsePoints(_ listNode: Node) throws -> [LateEffectModel.Point] {
+            guard case .sequence(let seq) = listNode else { throw ctx.error(listNode, field: "points", "'points' must be a list") }
+            var points: [LateEffectModel.Point] = []
+            for (k, n) in seq.enumerated() {
+                let scope = "point \(k + 1)"
+                let m = try ctx.mapping(n, field: "points", what: scope)
+                try ctx.rejectUnknown(m, allowed: pointFields, scope: scope)
+                guard let d = m["dose_gy"] else { throw ctx.error(n, field: "dose_gy", "\(scope) has no 'dose_gy'") }
+                let dose = try number(d, "dose_gy", scope: scope)
+                var pm = modelMetric
+                if let mn = m["metric"] {
+                    guard kind == .partialVolume else { throw ctx.error(mn, field: "metric", "\(scope): only partial_volume points have their own metric") }
+                    pm = try metric(mn, field: "metric", scope: scope)
+                    guard case .doseAtVolumePercent = pm else { throw ctx.error(mn, field: "metric", "\(scope): a partial_volume point's metric is Dx%") }
+                } else if kind == .partialVolume {
+                    throw ctx.error(n, field: "metric", "\(scope): a partial_volume point needs its own 'metric' (Dx%)")
+                }
+                var low: Double?, high: Double?
+                let given = ["risk_percent", "risk_at_least_percent", "risk_below_percent", "risk_at_most_percent", "risk_range_percent"].filter { m[$0] != nil }
+                guard given.count == 1 else {
+                    throw ctx.error(n, field: "risk_percent", "\(scope) needs exactly one of risk_percent, risk_at_least_percent, risk_below_percent, risk_at_most_percent, risk_range_percent")
+                }
+                if let r = m["risk_at_most_percent"] { high = try number(r, "risk_at_most_percent", scope: scope) }
+                if let r = m["risk_percent"] { low = try number(r, "risk_percent", scope: scope); high = low }
+                if let r = m["risk_at_least_percent"] { low = try number(r, "risk_at_least_percent", scope: scope) }
+                if let r = m["risk_below_percent"] { high = try number(r, "risk_below_percent", scope: scope) }
+                if let r = m["risk_range_percent"] {
+                    guard case .sequence(let s) = r, s.count == 2 else { throw ctx.error(r, field: "risk_range_percent", "\(scope): give [low, high]") }
+                    low = try number(s[0], "risk_range_percent", scope: scope)
+                    high = try number(s[1], "risk_range_percent", scope: scope)
+                    guard low! < high! else { throw ctx.error(r, field: "risk_range_percent", "\(scope): low must be below high") }
+                }
+                for v in [low, high].compactMap({ $0 }) where v > 100 {
+                    throw ctx.error(n, field: "risk_percent", "\(scope): a risk is at most 100 %")
+                }
+                let note = try m["note"].map { try ctx.string($0, field: "note", scope: scope) }
+                points.append(.init(metric: pm, doseGy: dose, riskLowPercent: low, riskHighPercent: high, highIsStrict: m["risk_below_percent"] != nil, note: note))
             }
-            var low: Double?, high: Double?
-            let given = ["risk_percent", "risk_at_least_percent", "risk_below_percent", "risk_at_most_percent", "risk_range_percent"].filter { m[$0] != nil }
-            guard given.count == 1 else {
-                throw ctx.error(n, field: "risk_percent", "\(scope) needs exactly one of risk_percent, risk_at_least_percent, risk_below_percent, risk_at_most_percent, risk_range_percent")
+            // Risks rise with dose: a later point of the same metric never has a lower bound below an
+            // earlier one's, which would make the bounds the evaluator reads contradictory.
+            for (a, b) in zip(points, points.dropFirst()) where a.metric == b.metric {
+                guard b.doseGy > a.doseGy else {
+                    throw ctx.error(listNode, field: "points", "points of \(a.metric) must be in increasing dose order (\(a.doseGy) then \(b.doseGy) Gy)")
+                }
+                if let la = a.riskLowPercent, let hb = b.riskHighPercent, hb < la {
+                    throw ctx.error(listNode, field: "points", "the risk falls from \(a.doseGy) to \(b.doseGy) Gy; the points must rise with dose")
+                }
             }
-            if let r = m["risk_at_most_percent"] { high = try number(r, "risk_at_most_percent", scope: scope) }
-            if let r = m["risk_percent"] { low = try number(r, "risk_percent", scope: scope); high = low }
-            if let r = m["risk_at_least_percent"] { low = try number(r, "risk_at_least_percent", scope: scope) }
-            if let r = m["risk_below_percent"] { high = try number(r, "risk_below_percent", scope: scope) }
-            if let r = m["risk_range_percent"] {
-                guard case .sequence(let s) = r, s.count == 2 else { throw ctx.error(r, field: "risk_range_percent", "\(scope): give [low, high]") }
-                low = try number(s[0], "risk_range_percent", scope: scope)
-                high = try number(s[1], "risk_range_percent", scope: scope)
-                guard low! < high! else { throw ctx.error(r, field: "risk_range_percent", "\(scope): low must be below high") }
-            }
-            for v in [low, high].compactMap({ $0 }) where v > 100 {
-                throw ctx.error(n, field: "risk_percent", "\(scope): a risk is at most 100 %")
-            }
-            let note = try m["note"].map { try ctx.string($0, field: "note", scope: scope) }
-            points.append(.init(metric: pm, doseGy: dose, riskLowPercent: low, riskHighPercent: high, highIsStrict: m["risk_below_percent"] != nil, note: note))
+            return points
         }
-        // Risks rise with dose: a later point of the same metric never has a lower bound below an
-        // earlier one's, which would make the bounds the evaluator reads contradictory.
-        for (a, b) in zip(points, points.dropFirst()) where a.metric == b.metric {
-            guard b.doseGy > a.doseGy else {
-                throw ctx.error(top["points"]!, field: "points", "points of \(a.metric) must be in increasing dose order (\(a.doseGy) then \(b.doseGy) Gy)")
+        let points = try top["points"].map(parsePoints) ?? []
+        var strata: [LateEffectModel.Stratum] = []
+        for (k, n) in try list("strata").enumerated() {
+            let scope = "stratum \(k + 1)"
+            let m = try ctx.mapping(n, field: "strata", what: scope)
+            try ctx.rejectUnknown(m, allowed: ["sex", "age_years", "points"], scope: scope)
+            var sex: String?
+            if let x = m["sex"] {
+                let t = try ctx.string(x, field: "sex", scope: scope).uppercased()
+                guard t == "F" || t == "M" else { throw ctx.error(x, field: "sex", "\(scope): sex is F or M (PS3.3 C.7.1.1 Patient's Sex)") }
+                sex = t
             }
-            if let la = a.riskLowPercent, let hb = b.riskHighPercent, hb < la {
-                throw ctx.error(top["points"]!, field: "points", "the risk falls from \(a.doseGy) to \(b.doseGy) Gy; the points must rise with dose")
+            var band: AgeBand?
+            if let a = m["age_years"] {
+                let t = try ctx.string(a, field: "age_years", scope: scope)
+                do { band = try AgeBand.parse(t) } catch let e as QAError { throw ctx.error(a, field: "age_years", "\(scope): \(e.message)") }
+            }
+            guard let pn = m["points"] else { throw ctx.error(n, field: "points", "\(scope) has no 'points'") }
+            let sp = try parsePoints(pn)
+            guard !sp.isEmpty else { throw ctx.error(pn, field: "points", "\(scope): 'points' is empty") }
+            strata.append(.init(sex: sex, ageBand: band, points: sp))
+        }
+        if !strata.isEmpty {
+            guard kind == .doseResponse, points.isEmpty else {
+                throw ctx.error(top["strata"]!, field: "strata", "strata belong to a dose_response model without its own 'points'")
             }
         }
 
@@ -218,7 +252,7 @@ public enum LateEffectModelParser {
 
         switch kind {
         case .doseResponse, .partialVolume:
-            guard !points.isEmpty else { throw ctx.error(root, field: "points", "a \(kind.rawValue) model needs 'points'") }
+            guard !points.isEmpty || !strata.isEmpty else { throw ctx.error(root, field: "points", "a \(kind.rawValue) model needs 'points'") }
         case .doseBins:
             guard !bins.isEmpty else { throw ctx.error(root, field: "bins", "a dose_bins model needs 'bins'") }
         case .relativeHazard:
@@ -250,7 +284,7 @@ public enum LateEffectModelParser {
             alphaBetaNote: try required("alpha_beta_note"), citation: try required("citation"),
             shortCitation: try required("short_citation"), doi: try optional("doi"), pmid: try optional("pmid"),
             locator: try required("locator"), howRead: try required("how_read"), confidence: try required("confidence"),
-            cohort: try required("cohort"), ageBand: ageBand, requiresUniformDose: uniform, points: points, bins: bins,
+            cohort: try required("cohort"), ageBand: ageBand, requiresUniformDose: uniform, points: points, strata: strata, bins: bins,
             hazardRatioPer10Gy: hr, chemotherapy: chemo, notes: try optional("notes"), file: file)
     }
 }
