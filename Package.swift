@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "AnchorQA",
             dependencies: ["AnchorDosimetry", "AnchorRT", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/Protocols")]
+            resources: [.copy("Resources/Protocols"), .copy("Resources/LateEffects")]
         ),
         .target(name: "AnchorPhantoms", dependencies: ["AnchorRT", "AnchorDICOM"]),
         // National service planning: demand for paediatric radiotherapy against capacity (Foundation only).

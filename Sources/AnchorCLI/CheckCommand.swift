@@ -20,6 +20,12 @@ struct CheckCommand: ParsableCommand {
         protocol's prescription_gy; the output says which. Age-banded constraints use --age, else \
         Patient's Age (0010,1010), else every band is evaluated and the output says so.
 
+        Beside the grades (never as grades), each contoured organ that a late-effect model of the \
+        library covers gets the model's risk estimate at its dose in EQD2 (fractions from the plan), \
+        or "outside the model's range" with the reason: `late_effects` in --json, a section of the \
+        report. --chemotherapy names the agents given (methotrexate shifts the IQ model, platinum takes \
+        hearing outside its model ...); without it the estimates say what they assume.
+
         Exit status: 0 when the plan was graded (whatever the grades), 64 for an unknown protocol id \
         (the valid ids are listed), 65 for input that cannot be read or graded (including a malformed \
         protocol file: the error names the file, line and field), 66 when a path does not exist.
@@ -38,6 +44,10 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Prescription dose in Gy for percent-of-prescription limits (overrides the plan and protocol).")
     var prescription: Double?
 
+    @Option(name: .customLong("chemotherapy"),
+            help: "Chemotherapy given, for the late-effect estimates (repeatable or comma-separated): \(LateEffectContext.knownAgents.sorted().joined(separator: ", ")).")
+    var chemotherapy: [String] = []
+
     @Flag(help: "Print one JSON document (snake_case keys) instead of text.")
     var json = false
 
@@ -48,6 +58,9 @@ struct CheckCommand: ParsableCommand {
         if json && html != nil { throw ValidationError("--json and --html cannot be used together") }
         if let a = age, !(a >= 0 && a < 150) { throw ValidationError("--age must be a number of years between 0 and 150") }
         if let p = prescription, !(p > 0 && p.isFinite) { throw ValidationError("--prescription must be a positive dose in Gy") }
+        for a in chemotherapyAgents ?? [] where !LateEffectContext.knownAgents.contains(a) {
+            throw ValidationError("--chemotherapy '\(a)' is not known; valid: \(LateEffectContext.knownAgents.sorted().joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -104,8 +117,10 @@ struct CheckCommand: ParsableCommand {
         if let m = mergedNote { summary.problems.insert(m, at: 0) }
         else if cases.count > 1 { summary.problems.append("\(cases.count) cases under the path; graded patient \(chosen.patientID ?? "?")") }
         for f in loaded.failures { summary.problems.append("\(f.file) could not be read: \(f.message)") }
-        let report = CaseQA.grade(grading, provider: provider, protocol: definition, prescriptionGy: prescription, age: ageGiven,
+        var report = CaseQA.grade(grading, provider: provider, protocol: definition, prescriptionGy: prescription, age: ageGiven,
                                   summary: summary, generator: "Anchor \(AnchorCommand.configuration.version)")
+        report.lateEffects = LateEffectEvaluator.evaluate(grading, provider: provider, ageYears: ageGiven?.years,
+                                                          sex: LateEffectEvaluator.patientSex(caseFiles), chemotherapy: chemotherapyAgents)
         let evaluation = report.evaluation
         if json {
             print(report.json.serialized())
@@ -120,5 +135,11 @@ struct CheckCommand: ParsableCommand {
         } else {
             print(report.text, terminator: "")
         }
+    }
+
+    /// The agents of --chemotherapy, lowercase; nil when the option is not given (unknown).
+    var chemotherapyAgents: Set<String>? {
+        guard !chemotherapy.isEmpty else { return nil }
+        return Set(chemotherapy.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
     }
 }

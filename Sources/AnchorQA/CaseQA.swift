@@ -45,8 +45,9 @@ public enum CaseQA {
         var failures: [String: String] = [:]
         for s in all.skipped { failures[s.name] = s.error.message }
         let provider = DVHMetricProvider(structureNames: grading.structureSet.rois.map(\.name), dvhs: dvhs, failures: failures)
-        let report = grade(grading, provider: provider, protocol: p, prescriptionGy: prescriptionGy, age: age,
+        var report = grade(grading, provider: provider, protocol: p, prescriptionGy: prescriptionGy, age: age,
                            summary: grading.summary(path: nil), generator: generator)
+        report.lateEffects = LateEffectEvaluator.evaluate(grading, provider: provider, ageYears: age?.years, chemotherapy: nil)
         let context = report.evaluation.context
         let inputs = DVHInputs(dose: grading.dose, structureSet: grading.structureSet, plan: grading.plan)
         let rxContext = context.prescriptionGy.map { calculator.prescriptionContext(prescriptionGy: $0) }

@@ -64,7 +64,9 @@ public struct CaseGrading: Sendable {
     /// The ROIs the protocol's constraints match (each once, in structure-set order).
     public func matchedROIs(for p: TreatmentProtocol) -> [StructureSet.ROI] {
         let matcher = StructureMatcher(roiNames: structureSet.rois.map(\.name))
-        let names = Set(p.constraints.compactMap { matcher.match(structure: $0.structure, aliases: $0.aliases)?.roi })
+        var names = Set(p.constraints.compactMap { matcher.match(structure: $0.structure, aliases: $0.aliases)?.roi })
+        // Names with `*` (every vertebral body, `VB_*`) grade every ROI they match, so each needs a DVH.
+        for c in p.constraints { for n in [c.structure] + c.aliases where n.contains("*") { names.formUnion(matcher.matchAll(pattern: n)) } }
         return structureSet.rois.filter { names.contains($0.name) }
     }
 

@@ -12,6 +12,7 @@ import Yams
 /// prescription_gy: 54                 # optional; needed by percent-of-prescription limits
 /// fractions: 30                       # optional
 /// notes: "scope and caveats"          # optional
+/// indications: [Wilms tumour, flank]  # optional: what the set is for (listed by `anchor protocols`)
 /// constraints:
 ///   - structure: Brainstem            # TG-263 name
 ///     aliases: [Brain Stem, BS]       # optional
@@ -22,13 +23,18 @@ import Yams
 ///     source: "citation"              # optional but expected in the library
 ///     note: "caveat"                  # optional
 ///     optional: false                 # optional
+///     locator: "Abstract (Results)"   # optional: where in the source the number is
+///     confidence: high                # optional: how sure the reading of the source is
+///     objective: true                 # optional: exceeding per_protocol is an acceptable variation,
+///                                     # never unacceptable (an ALARA objective, not a limit)
 /// ```
 ///
 /// Unknown fields are errors (a misspelt `per_protcol` would otherwise silently drop a limit). Every
 /// error names the file, the line and column of the offending node, and the field.
 public enum ProtocolParser {
-    static let topLevelFields: Set<String> = ["id", "name", "version", "source", "kind", "prescription_gy", "fractions", "notes", "constraints"]
-    static let constraintFields: Set<String> = ["structure", "aliases", "metric", "per_protocol", "acceptable", "age_years", "source", "note", "optional"]
+    static let topLevelFields: Set<String> = ["id", "name", "version", "source", "kind", "prescription_gy", "fractions", "notes", "constraints", "indications"]
+    static let constraintFields: Set<String> = ["structure", "aliases", "metric", "per_protocol", "acceptable", "age_years", "source", "note", "optional",
+                                                       "locator", "confidence", "objective"]
 
     /// Reads and parses a file.
     public static func load(path: String) throws -> TreatmentProtocol {
@@ -89,9 +95,11 @@ public enum ProtocolParser {
         for (n, item) in seq.enumerated() {
             constraints.append(try parseConstraint(item, index: n + 1, kind: kind, ctx: ctx))
         }
-        return TreatmentProtocol(id: id, name: name, version: version, source: source, kind: kind,
-                                 prescriptionGy: prescription, fractions: fractions, notes: notes,
-                                 constraints: constraints, file: file)
+        var result = TreatmentProtocol(id: id, name: name, version: version, source: source, kind: kind,
+                                       prescriptionGy: prescription, fractions: fractions, notes: notes,
+                                       constraints: constraints, file: file)
+        result.indications = try parseIndications(top["indications"], ctx: ctx)
+        return result
     }
 
     static func parseConstraint(_ node: Node, index: Int, kind: TreatmentProtocol.Kind, ctx: Context) throws -> Constraint {
@@ -155,9 +163,11 @@ public enum ProtocolParser {
             guard let b = o.bool else { throw ctx.error(o, field: "optional", "\(scope): 'optional' must be true or false") }
             optional = b
         }
-        return Constraint(structure: structure, aliases: aliases, metric: metric, perProtocol: perProtocol,
-                          acceptable: acceptable, ageBand: ageBand, source: source, note: note,
-                          optional: optional, line: node.mark?.line)
+        var constraint = Constraint(structure: structure, aliases: aliases, metric: metric, perProtocol: perProtocol,
+                                    acceptable: acceptable, ageBand: ageBand, source: source, note: note,
+                                    optional: optional, line: node.mark?.line)
+        try parseProvenance(m, into: &constraint, scope: scope, ctx: ctx)
+        return constraint
     }
 
     static func yamlError(_ e: YamlError, file: String?) -> QAError {

@@ -28,6 +28,8 @@ public struct TreatmentProtocol: Sendable {
     public var constraints: [Constraint]
     /// The file the protocol was read from.
     public var file: String?
+    /// What the set is for (diagnoses, sites, techniques), as the file lists them; empty when not given.
+    public var indications: [String] = []
 
     public init(id: String, name: String, version: String, source: String, kind: Kind = .protocol,
                 prescriptionGy: Double? = nil, fractions: Int? = nil, notes: String? = nil,
@@ -69,6 +71,13 @@ public struct Constraint: Sendable {
     public var optional: Bool
     /// 1-based line of the constraint in its file.
     public var line: Int?
+    /// Where in the source the number is (section, table, page), when the file says.
+    public var locator: String?
+    /// How sure the reading of the source is (for example "high", "medium (secondary source)").
+    public var confidence: String?
+    /// True for an objective rather than a limit: exceeding `perProtocol` is an acceptable variation and
+    /// never an unacceptable one (`acceptable` is then unbounded).
+    public var isObjective = false
 
     public init(structure: String, aliases: [String] = [], metric: ConstraintMetric, perProtocol: Limit,
                 acceptable: Limit? = nil, ageBand: AgeBand? = nil, source: String? = nil, note: String? = nil,

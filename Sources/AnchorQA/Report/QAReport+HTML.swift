@@ -58,6 +58,8 @@ extension QAReport {
             if let why = r.reason { grade += "<br><span class=\"small\">\(esc(why))</span>" }
             var source = esc(c.source ?? "")
             if let n = c.note { source += "<br><span class=\"small\">\(esc(n))</span>" }
+            let provenance = [c.locator, c.confidence.map { "confidence: \($0)" }].compactMap { $0 }
+            if !provenance.isEmpty { source += "<br><span class=\"small\">\(esc(provenance.joined(separator: "; ")))</span>" }
             h += "<tr><td>\(structure)</td><td>\(esc(r.matchedStructure ?? "-"))</td><td>\(esc(c.metric.description))</td>"
             h += "<td class=\"num\">\(esc(QAReport.formatValue(r)))</td><td>\(esc(c.perProtocol.text))</td><td>\(esc(c.acceptable?.text ?? "-"))</td>"
             h += "<td>\(grade)</td><td class=\"small\">\(source)</td></tr>\n"
@@ -73,6 +75,7 @@ extension QAReport {
             h += "<p><strong>Not applicable at this age:</strong> " + esc(e.skippedForAge.map { "\($0.structure) \($0.metric) (age \($0.ageBand?.text ?? ""))" }.joined(separator: "; ")) + "</p>\n"
         }
 
+        h += LateEffectEstimate.htmlSection(lateEffects)
         if !dvhs.isEmpty {
             h += "<h2>Dose-volume histograms</h2>\n"
             h += DVHPlot(curves: dvhs, markers: DVHPlot.markers(for: e)).svg + "\n"

@@ -3,8 +3,9 @@ import Foundation
 
 extension QAReport {
     /// The JSON document of `anchor check --json`: `protocol` (id, version, name, source, kind), `results`
-    /// (structure, matched_structure, metric, value, unit, grade, limit, source, ...), `overall` (the worst
-    /// grade), the prescription and age used and where they came from, the case, and what was not matched.
+    /// (structure, matched_structure, metric, value, unit, grade, limit, source, locator, confidence,
+    /// objective, ...), `overall` (the worst grade), the prescription and age used and where they came
+    /// from, the case, what was not matched, and `late_effects` (estimates beside the grades).
     public var json: JSON {
         let report = self
         let e = report.evaluation
@@ -27,6 +28,9 @@ extension QAReport {
                 ("counts_in_overall", .bool(!r.excludedFromOverall)),
                 ("reason", .from(r.reason)),
                 ("note", .from(r.constraint.note)),
+                ("locator", .from(r.constraint.locator)),
+                ("confidence", .from(r.constraint.confidence)),
+                ("objective", .bool(r.constraint.isObjective)),
             ])
         }
         return .object([
@@ -51,6 +55,7 @@ extension QAReport {
             })),
             ("notes", .array(e.notes.map { .string($0) })),
             ("problems", .array(s.problems.map { .string($0) })),
+            ("late_effects", LateEffectEstimate.json(report.lateEffects)),
         ])
     }
 }

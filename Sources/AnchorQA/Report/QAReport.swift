@@ -65,6 +65,8 @@ public struct QAReport: Sendable {
     public var date: Date
     /// The software that made it (name and version).
     public var generator: String
+    /// Late-effect risk estimates of the case's organs, shown beside the grades (never graded).
+    public var lateEffects: [LateEffectEstimate] = []
 
     public init(evaluation: EvaluationResult, caseSummary: CaseSummary, dvhs: [(name: String, dvh: DVH)] = [],
                 date: Date = Date(), generator: String = "Anchor") {
@@ -135,6 +137,7 @@ public struct QAReport: Sendable {
             out += "Skipped for age: " + e.skippedForAge.map { "\($0.structure) \($0.metric) (age \($0.ageBand?.text ?? ""))" }.joined(separator: "; ") + "\n"
         }
         for pr in caseSummary.problems { out += "Case problem: \(pr)\n" }
+        out += LateEffectEstimate.textSection(lateEffects)
         if !sources.isEmpty {
             out += "\nSources:\n"
             for (n, s) in sources.enumerated() { out += "[\(n + 1)] \(s)\n" }
