@@ -60,7 +60,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ] + platformDependencies,
     targets: [
-        .target(name: "AnchorDICOM"),
+        // Compressed pixel data (JPEG-LS, JPEG 2000, 8-bit DCT JPEG) through Debian's C libraries; the
+        // README's "Compressed pixel data" section lists the -dev packages these need.
+        .systemLibrary(name: "CCharLS", pkgConfig: "charls", providers: [.apt(["libcharls-dev"])]),
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CAnchorCodecs", dependencies: ["COpenJPEG", "CLibJPEG"]),
+        .target(name: "AnchorDICOM", dependencies: ["CCharLS", "CAnchorCodecs"]),
         .target(name: "AnchorRT", dependencies: ["AnchorDICOM"]),
         .target(name: "AnchorDosimetry", dependencies: ["AnchorRT"]),
         .target(
