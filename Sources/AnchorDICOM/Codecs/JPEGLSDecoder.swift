@@ -7,6 +7,14 @@ enum JPEGLSDecoder {
 
     /// Decodes one frame into interleaved little-endian samples of `layout.bytesPerSample` bytes.
     static func decode(_ data: UnsafeBufferPointer<UInt8>, layout: PixelFrameLayout) throws -> [UInt8] {
+        // A JPEG-LS stream ends with EOI (T.87 C.1.2; DICOM pads a fragment to even length after it). A
+        // stream cut short is refused here: CharLS 2.4 spends tens of seconds on some truncated streams
+        // before it reports them (measured: 30 s for a 64x64 frame cut in half).
+        var end = data.count
+        while end > 0 && data[end - 1] == 0 { end -= 1 }
+        guard end >= 4, data[end - 2] == 0xFF, data[end - 1] == 0xD9 else {
+            throw codecError(codec, "the stream does not end with the end-of-image marker FFD9 (truncated)")
+        }
         guard let decoder = charls_jpegls_decoder_create() else { throw codecError(codec, "cannot create a CharLS decoder") }
         defer { charls_jpegls_decoder_destroy(decoder) }
         func check(_ e: charls_jpegls_errc, _ what: String) throws {
