@@ -9,6 +9,9 @@ enum JPEG2000Decoder {
     static let codec = "JPEG 2000"
 
     static func decode(_ data: UnsafeBufferPointer<UInt8>, layout: PixelFrameLayout) throws -> [UInt8] {
+        // The image size from the SIZ marker segment, checked before OpenJPEG allocates for it.
+        let size = try imageSize(data)
+        try layout.check(codec: codec, width: size.width, height: size.height, components: size.components, precision: 0)
         var message = [CChar](repeating: 0, count: 512)
         var warning = [CChar](repeating: 0, count: 512)
         let raw = message.withUnsafeMutableBufferPointer { m in
@@ -60,5 +63,27 @@ enum JPEG2000Decoder {
             }
         }
         return out
+    }
+}
+
+extension JPEG2000Decoder {
+    /// Width, height and component count from the SIZ marker segment (T.800 A.5.1), which follows SOC
+    /// at the start of a codestream; in a JP2 file the codestream is found by its SOC and SIZ markers.
+    static func imageSize(_ data: UnsafeBufferPointer<UInt8>) throws -> (width: Int, height: Int, components: Int) {
+        var start = -1
+        var i = 0
+        while i + 3 < min(data.count, 4096) {
+            if data[i] == 0xFF && data[i + 1] == 0x4F && data[i + 2] == 0xFF && data[i + 3] == 0x51 { start = i; break }
+            i += 1
+        }
+        guard start >= 0 else { throw codecError(codec, "no codestream: the SOC and SIZ markers (FF4F FF51) are missing") }
+        let p = start + 4
+        guard p + 38 <= data.count else { throw codecError(codec, "the SIZ marker segment is cut short (truncated)") }
+        func u32(_ o: Int) -> Int { Int(data[p + o]) << 24 | Int(data[p + o + 1]) << 16 | Int(data[p + o + 2]) << 8 | Int(data[p + o + 3]) }
+        // Lsiz(2) Rsiz(2) Xsiz Ysiz XOsiz YOsiz (4 each) ... Csiz(2) at offset 36.
+        let xsiz = u32(4), ysiz = u32(8), xo = u32(12), yo = u32(16)
+        let csiz = Int(data[p + 36]) << 8 | Int(data[p + 37])
+        guard xsiz > xo, ysiz > yo else { throw codecError(codec, "the SIZ marker segment gives an empty image (\(xsiz)-\(xo) x \(ysiz)-\(yo))") }
+        return (xsiz - xo, ysiz - yo, csiz)
     }
 }

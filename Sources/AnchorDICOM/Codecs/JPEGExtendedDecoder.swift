@@ -41,6 +41,7 @@ enum JPEGExtendedDecoder {
         var samples: [UInt16] = []
         var scans = 0
         loop: while true {
+            if scans == 1 && !parser.hasMarker { break loop } // complete, only EOI missing
             let m = try parser.nextMarker()
             switch m {
             case JPEGMarker.eoi:

@@ -35,6 +35,8 @@ enum JPEGLosslessDecoder {
         var image: Image?
         var decoded: [Bool] = []
         loop: while true {
+            // A stream whose every component is decoded but whose EOI is missing loses nothing: accepted.
+            if !decoded.isEmpty && !decoded.contains(false) && !parser.hasMarker { break loop }
             let m = try parser.nextMarker()
             switch m {
             case JPEGMarker.eoi:
@@ -122,7 +124,7 @@ enum JPEGLosslessDecoder {
             throw codecError(codec, "restart interval \(restartInterval) is not a whole number of MCU rows (\(mcusPerLine) MCUs each)")
         }
         let rowsPerInterval = restartInterval > 0 ? restartInterval / mcusPerLine : mcuRows
-        var reader = data.withMemoryRebound(to: UInt8.self) { JPEGBitReader($0, at: start) }
+        var reader = JPEGBitReader(data, at: start)
         var restartCount = 0
         var mcuRow = 0
         while mcuRow < mcuRows {

@@ -265,6 +265,14 @@ struct JPEGMarkerParser {
         self.codec = codec
     }
 
+    /// True when a marker follows before the end of the data.
+    var hasMarker: Bool {
+        var p = pos
+        while p < bytes.count && bytes[p] != 0xFF { p += 1 }
+        while p < bytes.count && bytes[p] == 0xFF { p += 1 }
+        return p < bytes.count
+    }
+
     /// The next marker: skips fill bytes (0xFF), and stray bytes between a scan's end and its marker.
     mutating func nextMarker() throws -> UInt8 {
         while pos < bytes.count && bytes[pos] != 0xFF { pos += 1 }

@@ -80,6 +80,10 @@ public enum PixelCodecs {
         "1.2.840.10008.1.2.4.91": .jpeg2000,
     ]
 
+    /// The largest decoded frame accepted: 1 GiB, far above any CT, MR or radiograph (a 4096x4096 RGB
+    /// 16-bit frame is 96 MiB), so that a header cannot make the decoder allocate without bound.
+    public static let maximumFrameBytes = 1 << 30
+
     /// True when frames of this transfer syntax can be decoded here (RLE is decoded by `PixelData` itself).
     public static func canDecode(_ syntax: TransferSyntax) -> Bool {
         decodableTransferSyntaxes[syntax.uid] != nil
@@ -100,6 +104,10 @@ public enum PixelCodecs {
             throw DICOMError(.invalidValue, "cannot decode a frame of \(layout.columns)x\(layout.rows)x\(layout.samplesPerPixel) samples", tag: .pixelData)
         }
         guard !frame.isEmpty else { throw DICOMError(.decodeFailed, "\(transferSyntax.name): the frame is empty", tag: .pixelData) }
+        let (bytes, over) = layout.rows.multipliedReportingOverflow(by: layout.columns * layout.samplesPerPixel * layout.bytesPerSample)
+        guard !over, bytes <= maximumFrameBytes else {
+            throw DICOMError(.invalidValue, "a decoded frame of \(layout.columns)x\(layout.rows)x\(layout.samplesPerPixel) samples at \(layout.bitsAllocated) bits exceeds the \(maximumFrameBytes >> 20) MiB Anchor decodes", tag: .pixelData)
+        }
         let out: [UInt8] = try frame.withUnsafeBufferPointer { data in
             switch family {
             case .jpegLS: return try JPEGLSDecoder.decode(data, layout: layout)
@@ -128,19 +136,29 @@ public enum PixelCodecs {
     /// JPEG (T.81): the start-of-frame marker chooses the decoder.
     static func decodeJPEG(_ data: UnsafeBufferPointer<UInt8>, layout: PixelFrameLayout) throws -> [UInt8] {
         let header = try jpegFrameHeader(data, codec: "JPEG")
+        // The stream's own frame header is checked before anything the size of the image is allocated.
+        try layout.check(codec: "JPEG", width: header.samplesPerLine, height: header.lines,
+                         components: header.components.count, precision: header.precision)
         let dct8 = [0xC0, 0xC1, 0xC2].contains(header.marker) && header.precision == 8
         let dct12 = [0xC0, 0xC1].contains(header.marker) && header.precision == 12
         switch header.marker {
         case 0xC3:
+            // Every sample takes at least one bit of Huffman code (T.81 H.1.2.2): a stream shorter than
+            // that cannot hold the frame, and is refused before its samples are allocated.
+            let samples = header.samplesPerLine * header.lines * header.components.count
+            guard samples <= 8 * data.count else {
+                throw codecError(JPEGLosslessDecoder.codec, "\(data.count) bytes cannot hold \(samples) samples (truncated)")
+            }
             let image = try JPEGLosslessDecoder.decode(data)
-            try layout.check(codec: JPEGLosslessDecoder.codec, width: image.frame.samplesPerLine, height: image.frame.lines,
-                             components: image.frame.components.count, precision: image.frame.precision)
             return try JPEGLosslessDecoder.interleave(image, bytesPerSample: layout.bytesPerSample)
         case _ where dct8:
             return try JPEGBaselineDecoder.decode(data, layout: layout)
         case _ where dct12:
-            try layout.check(codec: JPEGExtendedDecoder.codec, width: header.samplesPerLine, height: header.lines,
-                             components: header.components.count, precision: header.precision)
+            // Each 8x8 block takes at least two bits (a DC code and an end-of-block, F.1.2).
+            let blocks = ((header.samplesPerLine + 7) / 8) * ((header.lines + 7) / 8)
+            guard blocks <= 4 * data.count else {
+                throw codecError(JPEGExtendedDecoder.codec, "\(data.count) bytes cannot hold \(blocks) blocks (truncated)")
+            }
             let (_, samples) = try JPEGExtendedDecoder.decode(data)
             var out = [UInt8](repeating: 0, count: samples.count * layout.bytesPerSample)
             for (i, s) in samples.enumerated() {

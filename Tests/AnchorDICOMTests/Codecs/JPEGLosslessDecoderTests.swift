@@ -145,6 +145,27 @@ struct JPEGLosslessDecoderTests {
         #expect(e.message.contains("lossless, arithmetic"))
     }
 
+    @Test func missingEndOfImageLosesNothingAndIsAccepted() throws {
+        let plane = Self.samples(width: 9, height: 7, precision: 10, seed: 2)
+        let stream = LosslessJPEGEncoder(precision: 10, predictor: 3).encode([plane], width: 9, height: 7)
+        #expect(Array(stream.suffix(2)) == [0xFF, 0xD9])
+        #expect(try Self.decode(Array(stream.dropLast(2)), width: 9, height: 7, components: 1, precision: 10) == plane)
+    }
+
+    @Test func headerTooLargeForItsStreamIsRefusedBeforeAllocating() throws {
+        // A 4000x4000 frame header over a few hundred bytes of data: each sample needs at least one bit.
+        var stream = LosslessJPEGEncoder(precision: 16, predictor: 1).encode([[Int](repeating: 0, count: 16)], width: 4, height: 4)
+        let sof = try #require(stream.indices.first { stream[$0] == 0xFF && stream[$0 + 1] == 0xC3 })
+        stream.replaceSubrange((sof + 5)..<(sof + 9), with: [0x0F, 0xA0, 0x0F, 0xA0])
+        let e = try #require(throws: DICOMError.self) { try Self.decode(stream, width: 4000, height: 4000, components: 1, precision: 16) }
+        #expect(e.message.contains("cannot hold 16000000 samples"))
+        let huge = PixelFrameLayout(rows: 60000, columns: 60000, samplesPerPixel: 3, bitsAllocated: 16, bitsStored: 16, pixelRepresentation: 0)
+        let big = try #require(throws: DICOMError.self) {
+            try PixelCodecs.decode(stream[...], transferSyntax: TransferSyntax(uid: "1.2.840.10008.1.2.4.70"), layout: huge)
+        }
+        #expect(big.message.contains("exceeds the 1024 MiB"))
+    }
+
     @Test func streamSizeMustMatchTheDataSet() throws {
         let stream = LosslessJPEGEncoder(precision: 8, predictor: 1).encode([[Int](repeating: 9, count: 20)], width: 5, height: 4)
         let e = try #require(throws: DICOMError.self) { try Self.decode(stream, width: 4, height: 5, components: 1, precision: 8) }
