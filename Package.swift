@@ -72,8 +72,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ] + platformDependencies,
     targets: [
+        // Compressed pixel data (JPEG-LS, JPEG 2000, 8-bit DCT JPEG) through Debian's C libraries; the
+        // README's "Compressed pixel data" section lists the -dev packages these need.
+        .systemLibrary(name: "CCharLS", pkgConfig: "charls", providers: [.apt(["libcharls-dev"])]),
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .target(name: "CAnchorCodecs", dependencies: ["COpenJPEG", "CLibJPEG"]),
         // SHA-256 and HMAC for de-identification from swift-crypto.
-        .target(name: "AnchorDICOM", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AnchorDICOM", dependencies: ["CCharLS", "CAnchorCodecs", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AnchorRT", dependencies: ["AnchorDICOM"]),
         .target(name: "AnchorDosimetry", dependencies: ["AnchorRT"]),
         .target(
@@ -98,7 +104,7 @@ let package = Package(
         .executableTarget(name: "AnchorFuzz", dependencies: ["AnchorDICOM", "AnchorRT"]),
         .target(name: "AnchorTestSupport", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorPhantoms"], path: "Tests/AnchorTestSupport"),
         .testTarget(name: "AnchorDICOMTests", dependencies: ["AnchorDICOM", "AnchorTestSupport"], resources: [.copy("Regressions")]),
-        .testTarget(name: "AnchorRTTests", dependencies: ["AnchorRT", "AnchorTestSupport"]),
+        .testTarget(name: "AnchorRTTests", dependencies: ["AnchorRT", "AnchorPhantoms", "AnchorTestSupport"]),
         .testTarget(name: "AnchorDosimetryTests", dependencies: ["AnchorDosimetry", "AnchorTestSupport"]),
         .testTarget(name: "AnchorQATests", dependencies: ["AnchorQA", "AnchorTestSupport"]),
         .testTarget(name: "AnchorPhantomsTests", dependencies: ["AnchorPhantoms", "AnchorDosimetry", "AnchorTestSupport"]),

@@ -8,18 +8,22 @@ import AnchorDICOM
 import AnchorRT
 import Foundation
 
-/// One input through everything a submitted file goes through: parse, decode pixel frames, write, re-read,
-/// and the RT model. Errors are fine; crashes, hangs and runaway allocation are the bugs.
+/// One input through everything a submitted file goes through: parse, decode pixel frames (native, RLE,
+/// and the JPEG, JPEG-LS and JPEG 2000 decoders), write, re-read, and the RT model. Errors are fine;
+/// crashes, hangs and runaway allocation are the bugs.
 func exercise(_ bytes: [UInt8]) -> String {
     do {
         let file = try DICOMFile(bytes: bytes, path: "fuzz-input")
+        var pixelOutcome = ""
         if let pixels = try? PixelData(file.dataSet, transferSyntax: file.transferSyntax) {
-            for f in 0..<min(pixels.frames, 4) { _ = try? pixels.storedValues(frame: f) }
+            for f in 0..<min(pixels.frames, 4) {
+                do { _ = try pixels.storedValues(frame: f) } catch { pixelOutcome = " (pixels: \(error))" }
+            }
         }
         _ = try? RTObject(file: file)
         let written = try DICOMWriter.encode(file)
         _ = try DICOMFile(bytes: written, path: "fuzz-input (rewritten)")
-        return "ok"
+        return "ok" + pixelOutcome
     } catch let e as DICOMError {
         return "error \(e.code.rawValue): \(e.message)"
     } catch {

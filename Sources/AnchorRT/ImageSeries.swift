@@ -150,6 +150,11 @@ public struct ImageVolume: Sendable {
                             guard let px = slices[k].pixels else { out.initialize(repeating: 0); return }
                             let r = try decodeSlice(px, slope: slices[k].rescaleSlope, intercept: slices[k].rescaleIntercept, into: out)
                             mn[k] = r.min; mx[k] = r.max
+                        } catch var e as DICOMError {
+                            // Name the slice's file: a series has hundreds, and a decode error alone does not.
+                            out.initialize(repeating: 0)
+                            e.file = e.file ?? slices[k].file
+                            errors.set(e)
                         } catch {
                             out.initialize(repeating: 0)
                             errors.set(error)
@@ -180,7 +185,8 @@ func decodeSlice(_ px: PixelData, slope: Double, intercept: Double, into out: Un
         throw RTError(.unsupported, "image slices must be single-sample \(out.count) pixels; got \(px.samplesPerPixel) samples of \(n)")
     }
     let s = Float(slope), b = Float(intercept)
-    if px.bitsAllocated == 16 && (1...16).contains(px.bitsStored) && !px.isEncapsulated && px.isLittleEndianData {
+    // Decoded encapsulated frames (RLE, JPEG family) are little endian too, so they take this path.
+    if px.bitsAllocated == 16 && (1...16).contains(px.bitsStored) && (px.isEncapsulated || px.isLittleEndianData) {
         // Bits Stored below 16 (12-bit CT is common): mask, and sign-extend from the stored high bit
         // (PS3.5 8.1.1), in the same branch-free loop. Unsigned values use the mask only.
         let raw = try px.frameBytes(0)

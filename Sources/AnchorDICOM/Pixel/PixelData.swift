@@ -10,6 +10,8 @@ public struct PixelData: Sendable {
     /// 0 unsigned, 1 two's complement (PS3.3 C.7.6.3.1.1... Pixel Representation).
     public let pixelRepresentation: Int
     public let planarConfiguration: Int
+    /// Photometric Interpretation (0028,0004), e.g. MONOCHROME2, RGB, YBR_FULL_422; empty when absent.
+    public let photometricInterpretation: String
     public let transferSyntax: TransferSyntax
     let element: DataElement
     let isLittleEndian: Bool
@@ -28,6 +30,7 @@ public struct PixelData: Sendable {
         bitsStored = ds.int(.bitsStored) ?? bitsAllocated
         pixelRepresentation = ds.int(.pixelRepresentation) ?? 0
         planarConfiguration = ds.int(.planarConfiguration) ?? 0
+        photometricInterpretation = ds.string(.photometricInterpretation) ?? ""
         guard rows > 0, columns > 0 else {
             throw DICOMError(.invalidValue, "Pixel Data present but Rows or Columns missing or zero", offset: e.offset, tag: .pixelData)
         }
@@ -75,8 +78,9 @@ public struct PixelData: Sendable {
         throw DICOMError(.decodeFailed, "cannot tell which of \(fragments.count) fragments belong to which of \(frames) frames", offset: element.offset, tag: .pixelData)
     }
 
-    /// The native bytes of frame `index` (little endian order when the data set is little endian; RLE
-    /// decoded to little endian). JPEG family syntaxes throw `unsupportedTransferSyntax`.
+    /// The native bytes of frame `index` (little endian order when the data set is little endian; RLE,
+    /// JPEG, JPEG-LS and JPEG 2000 decoded to little endian, see `PixelCodecs`). Other encapsulated
+    /// syntaxes throw `unsupportedTransferSyntax`.
     public func frameBytes(_ index: Int) throws -> ArraySlice<UInt8> {
         guard index >= 0 && index < frames else {
             throw DICOMError(.invalidValue, "frame \(index) out of range 0..<\(frames)", tag: .pixelData)
@@ -100,7 +104,15 @@ public struct PixelData: Sendable {
                 return try RLEDecoder.decode(frame.flatMap { $0 }[...], rows: rows, columns: columns,
                                              samples: samplesPerPixel, bytesPerSample: bitsAllocated / 8)[...]
             }
-            throw DICOMError(.unsupportedTransferSyntax, "decoding \(transferSyntax.name) (\(transferSyntax.uid)) is not supported yet", offset: element.offset, tag: .pixelData)
+            // JPEG, JPEG-LS and JPEG 2000: the codecs in Codecs/ (PixelCodecs).
+            let bytes = frame.count == 1 ? frame[0] : frame.flatMap { $0 }[...]
+            do {
+                return try PixelCodecs.decode(bytes, transferSyntax: transferSyntax, layout: layout)[...]
+            } catch var e as DICOMError {
+                e.offset = e.offset ?? element.offset
+                if frames > 1 { e.message = "frame \(index): " + e.message }
+                throw e
+            }
         case .sequence:
             throw DICOMError(.invalidValue, "Pixel Data is a sequence", offset: element.offset, tag: .pixelData)
         }
