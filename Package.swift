@@ -52,12 +52,14 @@ let package = Package(
         .library(name: "AnchorDosimetry", targets: ["AnchorDosimetry"]),
         .library(name: "AnchorQA", targets: ["AnchorQA"]),
         .library(name: "AnchorPhantoms", targets: ["AnchorPhantoms"]),
+        .library(name: "AnchorNetwork", targets: ["AnchorNetwork"]),
         .executable(name: "anchor", targets: ["anchor"]),
         .executable(name: "anchor-fuzz", targets: ["AnchorFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
     ] + platformDependencies,
     targets: [
         .target(name: "AnchorDICOM"),
@@ -69,10 +71,18 @@ let package = Package(
             resources: [.copy("Resources/Protocols")]
         ),
         .target(name: "AnchorPhantoms", dependencies: ["AnchorRT", "AnchorDICOM"]),
+        // DICOM upper layer (PS3.8) and DIMSE C-ECHO / C-STORE (PS3.7) on SwiftNIO.
+        .target(
+            name: "AnchorNetwork",
+            dependencies: [
+                "AnchorDICOM", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "AnchorCLI",
             dependencies: [
-                "AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorQA", "AnchorPhantoms",
+                "AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorQA", "AnchorPhantoms", "AnchorNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,6 +96,7 @@ let package = Package(
         .testTarget(name: "AnchorDosimetryTests", dependencies: ["AnchorDosimetry", "AnchorTestSupport"]),
         .testTarget(name: "AnchorQATests", dependencies: ["AnchorQA", "AnchorTestSupport"]),
         .testTarget(name: "AnchorPhantomsTests", dependencies: ["AnchorPhantoms", "AnchorDosimetry", "AnchorTestSupport"]),
+        .testTarget(name: "AnchorNetworkTests", dependencies: ["AnchorNetwork", "AnchorPhantoms", "AnchorTestSupport"]),
         .testTarget(name: "AnchorCLITests", dependencies: ["AnchorCLI", "AnchorRT", "AnchorTestSupport"]),
     ] + platformTargets
 )
