@@ -49,6 +49,21 @@ func dataSetBytes(_ path: String) throws -> ArraySlice<UInt8> {
     return b[Part10.dataSetOffset(b)...]
 }
 
+/// Every element of a file's data set, depth first, as "depth tag value-bytes" lines.
+func elementTree(_ path: String) throws -> [String] {
+    var out: [String] = []
+    try DICOMFile.read(path: path).dataSet.forEachElement { e, depth in
+        let value: String
+        switch e.value {
+        case .bytes(let b): value = b.map { String($0) }.joined(separator: ",")
+        case .sequence(let items): value = "items \(items.count)"
+        case .fragments(let table, let fragments): value = "fragments \(table.count) \(fragments.map(\.count))"
+        }
+        out.append("\(depth) \(e.tag) \(value)")
+    }
+    return out
+}
+
 /// `.dcm` files directly in a folder (not in `.incoming`).
 func storedFiles(_ dir: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".dcm") }.sorted().map { dir + "/" + $0 }
@@ -126,8 +141,9 @@ final class BackgroundProcess: @unchecked Sendable {
 
     var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: output, as: UTF8.self) }
 
+    /// Kills the program (storescp ignores SIGTERM) and waits for it.
     func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }
