@@ -97,6 +97,6 @@ let package = Package(
         .testTarget(name: "AnchorQATests", dependencies: ["AnchorQA", "AnchorTestSupport"]),
         .testTarget(name: "AnchorPhantomsTests", dependencies: ["AnchorPhantoms", "AnchorDosimetry", "AnchorTestSupport"]),
         .testTarget(name: "AnchorNetworkTests", dependencies: ["AnchorNetwork", "AnchorPhantoms", "AnchorTestSupport"]),
-        .testTarget(name: "AnchorCLITests", dependencies: ["AnchorCLI", "AnchorRT", "AnchorTestSupport"]),
+        .testTarget(name: "AnchorCLITests", dependencies: ["AnchorCLI", "AnchorRT", "AnchorTestSupport", "AnchorNetwork"]),
     ] + platformTargets
 )
