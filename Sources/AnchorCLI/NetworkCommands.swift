@@ -213,3 +213,115 @@ struct SendCommand: AsyncParsableCommand {
         if stored < outcomes.count { throw ExitCode(exitUnavailable) }
     }
 }
+
+/// `anchor receive --data DIR --ae-title AE --port N [--allow AE[@ADDRESS]]... [--hostname H]`: a
+/// storage SCP writing what it receives into a folder, until interrupted.
+struct ReceiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "receive",
+        abstract: "Receive DICOM objects by C-STORE into a folder (a Storage and Verification SCP, DICOM PS3.4 Annex A and B).",
+        discussion: """
+        Listens until interrupted (Ctrl-C or SIGTERM). Each object is written to DIR/SOPInstanceUID.dcm as a \
+        Part 10 file in the transfer syntax it arrived in: streamed to a temporary file in DIR/.incoming, \
+        flushed to disk and renamed into place before success is answered, so an interrupted transfer \
+        leaves nothing half stored. Accepts Verification and the storage classes CT, MR, PET, RT Image, RT \
+        Dose, RT Structure Set, RT Plan, RT Ion Plan, Spatial Registration and Deformable Spatial \
+        Registration, in implicit or explicit VR little endian or any compressed syntax (stored as it is). \
+        Only associations calling --ae-title are accepted; with --allow, only the callers listed.
+
+        Prints one line per association event and stored object. Exit status: 0 after an interruption, \
+        64 for a bad option, 69 when the port cannot be listened on, 73 when DIR cannot be created.
+        """
+    )
+
+    @Option(help: "Folder to store the received objects in (created if absent).")
+    var data: String
+
+    @Option(name: .customLong("ae-title"), help: "This node's AE title: the called AE title senders must use.")
+    var aeTitle = "ANCHOR"
+
+    @Option(help: "TCP port to listen on.")
+    var port: Int = 11112
+
+    @Option(help: "Address to listen on (0.0.0.0 for every interface).")
+    var hostname = "0.0.0.0"
+
+    @Option(help: "A calling AE title allowed to send, optionally with the address it must come from (AE@ADDRESS); repeatable. Without it, any caller is accepted.")
+    var allow: [String] = []
+
+    @Option(name: .customLong("max-pdu"), help: "Maximum PDU length received, in bytes (PS3.8 D.1): the memory bound per association.")
+    var maxPDU: UInt32 = 262_144
+
+    @Flag(help: "Print only failures.")
+    var quiet = false
+
+    func validate() throws {
+        do { try SCUConfiguration.validateAETitle(aeTitle, role: "--ae-title") } catch let e as NetworkError { throw ValidationError(e.message) }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard maxPDU >= 4096 && maxPDU <= 16 << 20 else { throw ValidationError("--max-pdu must be 4096 to 16777216 bytes") }
+        for a in allow {
+            do { try SCUConfiguration.validateAETitle(String(a.split(separator: "@", maxSplits: 1)[0]), role: "--allow") } catch let e as NetworkError {
+                throw ValidationError(e.message)
+            }
+        }
+    }
+
+    /// `--allow` values grouped by AE title (an AE without an address allows any address).
+    var allowedCallers: [AcceptancePolicy.AllowedCaller]? {
+        guard !allow.isEmpty else { return nil }
+        var byAE: [String: [String]] = [:]
+        var order: [String] = []
+        for a in allow {
+            let parts = a.split(separator: "@", maxSplits: 1).map(String.init)
+            if byAE[parts[0]] == nil { order.append(parts[0]); byAE[parts[0]] = [] }
+            if parts.count == 2 { byAE[parts[0]]!.append(parts[1]) }
+        }
+        return order.map { AcceptancePolicy.AllowedCaller(aeTitle: $0, addresses: byAE[$0]!) }
+    }
+
+    func run() async throws {
+        do { try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true) } catch {
+            printError("\(data): cannot create the folder (\(error.localizedDescription))")
+            throw ExitCode(73)
+        }
+        let policy = AcceptancePolicy(aeTitle: aeTitle, allowedCallers: allowedCallers, maximumPDULength: maxPDU)
+        let quiet = self.quiet
+        let scp = StorageSCP(configuration: StorageSCPConfiguration(policy: policy, directory: data), onEvent: { e in
+            let failure = [.rejected, .aborted, .storeFailed, .timeout, .protocolError].contains(e.kind)
+            guard !quiet || failure else { return }
+            let who = [e.callingAETitle, e.peerAddress].compactMap { $0 }.joined(separator: "@")
+            let line = "\(e.kind.rawValue)\(who.isEmpty ? "" : " \(who)"): \(e.detail)"
+            if failure { printError(line) } else { printNow(line) }
+        })
+        let bound: Int
+        do { bound = try await scp.start(host: hostname, port: port) } catch let e as NetworkError {
+            printError("\(e)")
+            throw ExitCode(exitUnavailable)
+        }
+        printNow("Receiving as \(aeTitle) on \(hostname):\(bound) into \(data) (Ctrl-C to stop)")
+        await waitForInterrupt()
+        await scp.stop()
+    }
+
+    /// Returns on SIGINT or SIGTERM.
+    func waitForInterrupt() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let once = NSLock()
+            nonisolated(unsafe) var resumed = false
+            var sources: [DispatchSourceSignal] = []
+            for sig in [SIGINT, SIGTERM] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler {
+                    once.lock(); defer { once.unlock() }
+                    if !resumed { resumed = true; done.resume() }
+                }
+                source.resume()
+                sources.append(source)
+            }
+            ReceiveCommand.signalSources = sources
+        }
+    }
+
+    nonisolated(unsafe) static var signalSources: [DispatchSourceSignal] = []
+}

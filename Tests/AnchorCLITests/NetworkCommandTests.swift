@@ -102,4 +102,41 @@ import Testing
         #expect(bad.status == 65)
         #expect(bad.stderr.contains("plan.dcm"), "\(bad.stderr)")
     }
+
+    @Test func receiveStoresWhatSendSendsAndStopsOnSIGTERM() async throws {
+        let dir = Fixtures.temporaryDirectory("anchor-cli-receive")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let phantom = PhantomGenerator.generate(try PhantomSpec(site: "mediastinum", ageYears: 12, resolution: .coarse))
+        let written = try PhantomGenerator.write(phantom, to: dir + "/case")
+        let port = Int.random(in: 30000...40000)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: AnchorCLI.executable)
+        p.arguments = ["receive", "--data", dir + "/in", "--ae-title", "RECEIVER", "--port", String(port), "--hostname", "127.0.0.1",
+                       "--allow", "TPS@127.0.0.1"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        var listening = false
+        for _ in 0..<100 where !listening {
+            let echo = try await run(["echo", "127.0.0.1:\(port)", "--called-ae", "RECEIVER", "--calling-ae", "TPS", "--timeout", "2"])
+            listening = echo.status == 0
+            if !listening { try await Task.sleep(nanoseconds: 100_000_000) }
+        }
+        #expect(listening)
+        let stranger = try await run(["echo", "127.0.0.1:\(port)", "--called-ae", "RECEIVER", "--calling-ae", "OTHER"])
+        #expect(stranger.status == 69 && stranger.stderr.contains("calling AE title not recognised"), "\(stranger.stderr)")
+        let r = try await run(["send", dir + "/case", "--to", "127.0.0.1:\(port)", "--called-ae", "RECEIVER", "--calling-ae", "TPS"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let stored = ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/in")) ?? []).filter { $0.hasSuffix(".dcm") }
+        #expect(stored.count == written.count)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.hasPrefix("Receiving as RECEIVER on 127.0.0.1:\(port)"))
+        #expect(log.components(separatedBy: "\nstored TPS@127.0.0.1: ").count == written.count + 1)
+    }
 }
