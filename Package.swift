@@ -63,6 +63,7 @@ let package = Package(
         .library(name: "AnchorQA", targets: ["AnchorQA"]),
         .library(name: "AnchorPhantoms", targets: ["AnchorPhantoms"]),
         .library(name: "AnchorPlanning", targets: ["AnchorPlanning"]),
+        .library(name: "AnchorNetwork", targets: ["AnchorNetwork"]),
         .executable(name: "anchor", targets: ["anchor"]),
         .executable(name: "anchor-fuzz", targets: ["AnchorFuzz"]),
     ],
@@ -70,6 +71,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
     ] + platformDependencies,
     targets: [
         // Compressed pixel data (JPEG-LS, JPEG 2000, 8-bit DCT JPEG) through Debian's C libraries; the
@@ -90,10 +92,18 @@ let package = Package(
         .target(name: "AnchorPhantoms", dependencies: ["AnchorRT", "AnchorDICOM"]),
         // National service planning: demand for paediatric radiotherapy against capacity (Foundation only).
         .target(name: "AnchorPlanning", resources: [.copy("Resources/Data")]),
+        // DICOM upper layer (PS3.8) and DIMSE C-ECHO / C-STORE (PS3.7) on SwiftNIO.
+        .target(
+            name: "AnchorNetwork",
+            dependencies: [
+                "AnchorDICOM", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "AnchorCLI",
             dependencies: [
-                "AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorQA", "AnchorPhantoms", "AnchorPlanning",
+                "AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorQA", "AnchorPhantoms", "AnchorPlanning", "AnchorNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -108,7 +118,8 @@ let package = Package(
         .testTarget(name: "AnchorDosimetryTests", dependencies: ["AnchorDosimetry", "AnchorTestSupport"]),
         .testTarget(name: "AnchorQATests", dependencies: ["AnchorQA", "AnchorTestSupport"]),
         .testTarget(name: "AnchorPhantomsTests", dependencies: ["AnchorPhantoms", "AnchorDosimetry", "AnchorTestSupport"]),
-        .testTarget(name: "AnchorCLITests", dependencies: ["AnchorCLI", "AnchorRT", "AnchorTestSupport"]),
+        .testTarget(name: "AnchorNetworkTests", dependencies: ["AnchorNetwork", "AnchorPhantoms", "AnchorTestSupport"]),
+        .testTarget(name: "AnchorCLITests", dependencies: ["AnchorCLI", "AnchorRT", "AnchorTestSupport", "AnchorNetwork"]),
         .testTarget(name: "AnchorPlanningTests", dependencies: ["AnchorPlanning", "AnchorTestSupport"]),
     ] + platformTargets
 )

@@ -8,6 +8,7 @@ public struct AnchorCommand: AsyncParsableCommand {
     static let engineCommands: [any ParsableCommand.Type] = [
         InspectCommand.self, DVHCommand.self, CheckCommand.self, ProtocolsCommand.self, DeidCommand.self,
         PhantomCommand.self, GammaCommand.self, ServicesCommand.self,
+        EchoCommand.self, SendCommand.self, ReceiveCommand.self,
     ]
 
     /// Commands added by other modules (the platform's `serve`, `demo`, `admin`) before `runAsync()`.
