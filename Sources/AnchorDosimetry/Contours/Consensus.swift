@@ -75,10 +75,12 @@ public struct ConsensusMasks: Sendable {
         var uLo = Double.infinity, uHi = -Double.infinity, vLo = Double.infinity, vHi = -Double.infinity
         for g in geoms { for pl in g.planes { uLo = min(uLo, pl.uMin); uHi = max(uHi, pl.uMax); vLo = min(vLo, pl.vMin); vHi = max(vHi, pl.vMax) } }
         uLo -= options.marginMM; uHi += options.marginMM; vLo -= options.marginMM; vHi += options.marginMM
-        // Pixel centres on multiples of p (the lattice does not depend on the order of the raters).
+        // Pixel centres half-way between multiples of p (the lattice does not depend on the order of the
+        // raters, and contours drawn on whole millimetres never pass through a centre: a centre on an
+        // edge would be inside on one side of the box and outside on the other, shifting it half a pixel).
         let i0 = Int((uLo / p).rounded(.down)), i1 = Int((uHi / p).rounded(.up))
         let j0 = Int((vLo / p).rounded(.down)), j1 = Int((vHi / p).rounded(.up))
-        u0 = Double(i0) * p; v0 = Double(j0) * p
+        u0 = (Double(i0) + 0.5) * p; v0 = (Double(j0) + 0.5) * p
         columns = i1 - i0 + 1; rows = j1 - j0 + 1
         pixelSpacingMM = p
         raterCount = raters.count
@@ -98,7 +100,7 @@ public struct ConsensusMasks: Sendable {
         }
         var pat = [UInt64](repeating: 0, count: total)
         var rowsV = ScanRows(from: 0, to: 0, band: 1, breaks: [])
-        let (rv0, nrows) = (Double(j0) * p, j1 - j0 + 1)
+        let (rv0, nrows) = ((Double(j0) + 0.5) * p, j1 - j0 + 1)
         rowsV.v = (0..<nrows).map { rv0 + Double($0) * p }
         rowsV.height = [Double](repeating: p, count: nrows)
         let (cu0, nc) = (u0, columns)
