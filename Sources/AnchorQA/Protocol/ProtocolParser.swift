@@ -34,7 +34,7 @@ import Yams
 public enum ProtocolParser {
     static let topLevelFields: Set<String> = ["id", "name", "version", "source", "kind", "prescription_gy", "fractions", "notes", "constraints", "indications"]
     static let constraintFields: Set<String> = ["structure", "aliases", "metric", "per_protocol", "acceptable", "age_years", "source", "note", "optional",
-                                                       "locator", "confidence", "objective"]
+                                                "locator", "confidence", "objective"]
 
     /// Reads and parses a file.
     public static func load(path: String) throws -> TreatmentProtocol {
