@@ -55,6 +55,7 @@ public struct DVHCalculator: Sendable {
 
     /// DVHs of several ROIs, in parallel; ROIs without one are returned as skipped, with the reason.
     public func compute(_ rois: [StructureSet.ROI]) -> (structures: [StructureDose], skipped: [SkippedStructure]) {
+        if options.doseSampling == .voxelCentre { return computeAtVoxelCentres(rois) }
         // Geometry of every ROI (contour projection and grouping), in parallel.
         var geometries = [Result<StructureGeometry, DosimetryError>?](repeating: nil, count: rois.count)
         let grid = dose.grid
