@@ -444,6 +444,64 @@ func result(_ r: QAReport, _ structure: String, _ metric: ConstraintMetric? = ni
     }
 }
 
+let lungsYAML = """
+id: test-derived
+name: Derived structures
+version: "1"
+source: "test"
+derived_structures:
+  Lungs: "Lung_L | Lung_R"
+constraints:
+  - structure: Lungs
+    metric: Dmean
+    per_protocol: "<= 20 Gy"
+"""
+
+@Suite struct DerivedStructureGradingTests {
+    func lungsCase(right: Bool = true) -> AnalyticCase {
+        var c = AnalyticCase()
+        c.box("Lung_L", x: (4, 16))
+        if right { c.box("Lung_R", x: (-16, -4)) }
+        c.dose(AnalyticCase.grid { 10 + 0.5 * $0.x })   // symmetric boxes: the union's mean is 10 Gy
+        return c
+    }
+
+    @Test func lungsDerivedFromLeftAndRightAreGradedAndLabelled() throws {
+        let r = try lungsCase().grade(lungsYAML)
+        let lungs = try #require(result(r, "Lungs"))
+        #expect(lungs.derivedFrom == "Lung_L | Lung_R (ROIs 'Lung_L', 'Lung_R')")
+        #expect(abs(lungs.value! - 10) < 1e-6)
+        #expect(lungs.grade == .perProtocol)
+        #expect(r.text.contains("Lungs (derived)"))
+        #expect(r.evaluation.unmatchedStructures.isEmpty)
+    }
+
+    @Test func aDrawnStructureOfThatNameWinsOverTheDerivedOne() throws {
+        var c = lungsCase()
+        c.rois.append(DVHPhantom(name: "Lungs", planes: stride(from: -9.0, to: 10, by: 2).map {
+            ($0, [DVHPhantom.rectangle(x0: 4, y0: -10, x1: 16, y1: 10), DVHPhantom.rectangle(x0: -16, y0: -10, x1: -4, y1: 10)])
+        }, planeSpacingMM: 2).roi(number: 3))
+        let lungs = try #require(result(try c.grade(lungsYAML), "Lungs"))
+        #expect(lungs.derivedFrom == nil)
+        #expect(abs(lungs.value! - 10) < 1e-6)
+    }
+
+    @Test func aMissingOperandIsNamed() throws {
+        let lungs = try #require(result(try lungsCase(right: false).grade(lungsYAML), "Lungs"))
+        #expect(lungs.grade == .notEvaluable)
+        #expect(lungs.reason == "derived structure Lungs = Lung_L | Lung_R cannot be made: no ROI matches Lung_R")
+    }
+
+    @Test func definitionsAreParsed() throws {
+        let d = try DerivedStructure.parse(name: "Brain-PTV", expression: "Brain - PTV_High | PTV_Low")
+        #expect(d.operands == ["Brain", "PTV_High", "PTV_Low"])
+        #expect(d.expression == .union(.subtraction(.operand(0), .operand(1)), .operand(2)))
+        #expect(try DerivedStructure.parse(name: "X", expression: "Brain-PTV & Body").operands == ["Brain-PTV", "Body"])
+        #expect(throws: QAError.self) { try DerivedStructure.parse(name: "X", expression: "Brain") }
+        #expect(throws: QAError.self) { try DerivedStructure.parse(name: "X", expression: "Brain | ") }
+    }
+}
+
 @Suite struct ProtocolFractionationFormatTests {
     @Test func prescriptionsFractionationAndAlphaBetaAreRead() throws {
         let p = try ProtocolParser.parse(yaml: """

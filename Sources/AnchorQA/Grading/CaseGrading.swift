@@ -188,12 +188,14 @@ public struct CaseGrading: Sendable {
         do { calc = try DVHCalculator(dose: dose, options: options) }
         catch let e as DosimetryError { throw QAError(.notGradable, "the dose grid cannot be used: \(e.message)") }
         let rois = matchedROIs(for: p).filter { duplicateROINames[$0.name] == nil }
-        let (structures, skipped) = calc.compute(rois, in: structureSet)
+        let (derived, derivedFailures, definitions) = derivedStructures(for: p)
+        let (structures, skipped) = calc.compute(rois, derived: derived, in: structureSet)
         var dvhs: [String: DVH] = [:]
         var covered: [String: Double] = [:]
         for s in structures where dvhs[s.name] == nil { dvhs[s.name] = s.dvh; covered[s.name] = s.coveredFraction }
         var failures: [String: String] = [:]
         for s in skipped { failures[s.name] = s.error.message }
+        for (name, why) in derivedFailures { failures[name] = why }
         for (name, numbers) in duplicateROINames {
             failures[name] = "\(numbers.count) ROIs are named '\(name)' (ROI numbers \(numbers.map(String.init).joined(separator: ", "))): which one is meant cannot be told"
         }
@@ -203,7 +205,7 @@ public struct CaseGrading: Sendable {
             var byAlphaBeta: [Double: Set<String>] = [:]
             let matcher = StructureMatcher(roiNames: structureSet.rois.map(\.name))
             for c in p.constraints where ProtocolEvaluator.usesAbsoluteDose(c) {
-                var names = Set<String>()
+                var names = Set<String>(([c.structure] + c.aliases).filter { definitions[$0] != nil })
                 if let m = matcher.match(structure: c.structure, aliases: c.aliases.filter { !$0.contains("*") }) { names.insert(m.roi) }
                 for pattern in ([c.structure] + c.aliases) where pattern.contains("*") { names.formUnion(matcher.matchAll(pattern: pattern)) }
                 byAlphaBeta[ProtocolEvaluator.alphaBeta(c, protocol: p), default: []].formUnion(names)
@@ -212,12 +214,48 @@ public struct CaseGrading: Sendable {
                 let converted: DVHCalculator
                 do { converted = try DVHCalculator(dose: try EQD2.grid(dose, fractions: e.fractions, alphaBetaGy: ab), options: options) }
                 catch let err as DosimetryError { throw QAError(.notGradable, "the EQD2 dose cannot be computed: \(err.message)") }
-                let (eq, _) = converted.compute(rois.filter { names.contains($0.name) }, in: structureSet)
+                let (eq, _) = converted.compute(rois.filter { names.contains($0.name) }, derived: derived.filter { names.contains($0.name) }, in: structureSet)
                 for s in eq where eqd2DVHs[s.name]?[ab] == nil { eqd2DVHs[s.name, default: [:]][ab] = s.dvh }
             }
         }
-        return DVHMetricProvider(structureNames: structureSet.rois.map(\.name), dvhs: dvhs, failures: failures,
-                                 coveredFractions: covered, eqd2DVHs: eqd2DVHs)
+        var provider = DVHMetricProvider(structureNames: structureSet.rois.map(\.name), dvhs: dvhs, failures: failures,
+                                         coveredFractions: covered, eqd2DVHs: eqd2DVHs)
+        provider.derived = definitions
+        return provider
+    }
+
+    /// The protocol's derived structures a constraint needs because no ROI matches its name (or its
+    /// aliases): each with the ROIs its operands match; those whose operands are missing or ambiguous,
+    /// with why; and the definition of each (with the ROIs used) for the report.
+    func derivedStructures(for p: TreatmentProtocol) -> (computable: [(name: String, expression: StructureExpression, operands: [StructureSet.ROI])],
+                                                        failures: [String: String], definitions: [String: String]) {
+        let matcher = StructureMatcher(roiNames: structureSet.rois.map(\.name))
+        var computable: [(String, StructureExpression, [StructureSet.ROI])] = []
+        var failures: [String: String] = [:]
+        var definitions: [String: String] = [:]
+        for d in p.derivedStructures where definitions[d.name] == nil {
+            let needed = p.constraints.contains { c in
+                ([c.structure] + c.aliases).contains(d.name)
+                    && matcher.match(structure: c.structure, aliases: c.aliases.filter { !$0.contains("*") }) == nil
+                    && !([c.structure] + c.aliases).contains { $0.contains("*") && !matcher.matchAll(pattern: $0).isEmpty }
+            }
+            guard needed else { continue }
+            var rois: [StructureSet.ROI] = []
+            var problems: [String] = []
+            for o in d.operands {
+                guard let m = matcher.match(structure: o) else { problems.append("no ROI matches \(o)"); continue }
+                if let numbers = duplicateROINames[m.roi] { problems.append("\(numbers.count) ROIs are named '\(m.roi)'"); continue }
+                rois.append(structureSet.rois.first { $0.name == m.roi }!)
+            }
+            let used = rois.map { "'\($0.name)'" }.joined(separator: ", ")
+            definitions[d.name] = d.definition + (problems.isEmpty ? " (ROIs \(used))" : "")
+            if problems.isEmpty {
+                computable.append((d.name, d.expression, rois))
+            } else {
+                failures[d.name] = "derived structure \(d.name) = \(d.definition) cannot be made: " + problems.joined(separator: "; ")
+            }
+        }
+        return (computable, failures, definitions)
     }
 
     /// The case summary for the report.

@@ -52,6 +52,9 @@ public protocol MetricProvider {
     func value(_ query: DoseVolumeQuery, structure: String, eqd2AlphaBetaGy: Double) throws -> Double
     /// Fraction of the structure's volume inside the dose grid, when known.
     func coveredFraction(structure: String) -> Double?
+    /// The definition of a structure the provider derived from others (`Lung_L | Lung_R`), nil when it
+    /// holds no derived structure of that name.
+    func derivedDefinition(structure: String) -> String?
 }
 
 extension MetricProvider {
@@ -60,6 +63,7 @@ extension MetricProvider {
         throw QAError(.notEvaluable, "no EQD2 DVH (α/β \(ConstraintMetric.format(eqd2AlphaBetaGy)) Gy) for '\(structure)'")
     }
     public func coveredFraction(structure: String) -> Double? { nil }
+    public func derivedDefinition(structure: String) -> String? { nil }
 }
 
 /// A provider over DVHs already computed (or built analytically in tests): every query is read from
@@ -74,6 +78,10 @@ public struct DVHMetricProvider: MetricProvider, Sendable {
     public var coveredFractions: [String: Double]
     /// EQD2 DVHs per structure and α/β (Gy).
     public var eqd2DVHs: [String: [Double: DVH]]
+    /// Structures derived from others (not in `structureNames`), by name: their definition.
+    public var derived: [String: String] = [:]
+
+    public func derivedDefinition(structure: String) -> String? { derived[structure] }
 
     public init(structureNames: [String], dvhs: [String: DVH], failures: [String: String] = [:],
                 coveredFractions: [String: Double] = [:], eqd2DVHs: [String: [Double: DVH]] = [:]) {

@@ -107,6 +107,8 @@ public struct ConstraintResult: Sendable {
     public var physicalValue: Double? = nil
     /// Fraction of the structure's volume inside the dose grid, when known.
     public var coveredFraction: Double? = nil
+    /// Set when the structure graded was derived from others by the protocol: its definition.
+    public var derivedFrom: String? = nil
 
     public var matchedStructure: String? { match?.roi }
     /// True when `value` is an EQD2 value.
@@ -235,6 +237,13 @@ public enum ProtocolEvaluator {
                 continue
             }
             guard let m = matcher.match(structure: c.structure, aliases: c.aliases.filter { !$0.contains("*") }) else {
+                if let name = ([c.structure] + c.aliases).first(where: { provider.derivedDefinition(structure: $0) != nil }) {
+                    var r = grade(c, roi: StructureMatcher.Match(roi: name, via: name, level: .exact, alsoMatching: []),
+                                  provider: provider, protocol: p, context: context)
+                    r.derivedFrom = provider.derivedDefinition(structure: name)
+                    results.append(r)
+                    continue
+                }
                 if !unmatched.contains(c.structure) { unmatched.append(c.structure) }
                 let tried = ([c.structure] + c.aliases).joined(separator: ", ")
                 results.append(ConstraintResult(constraint: c, match: nil, value: nil, unit: unit, valueGy: nil,

@@ -16,6 +16,9 @@ import Yams
 ///   PTV_Low: 36
 /// dose_per_fraction_gy: 2             # optional (default 2): the fractionation the dose limits assume
 /// age_years: "< 18"                   # optional: the ages the protocol is for
+/// derived_structures:                 # optional: used when the case has no structure of that name
+///   Lungs: "Lung_L | Lung_R"          # union; '&' intersection; ' - ' subtraction (left to right)
+///   Brain-PTV: "Brain - PTV"
 /// notes: "scope and caveats"          # optional
 /// constraints:
 ///   - structure: Brainstem            # TG-263 name
@@ -35,7 +38,7 @@ import Yams
 /// error names the file, the line and column of the offending node, and the field.
 public enum ProtocolParser {
     static let topLevelFields: Set<String> = ["id", "name", "version", "source", "kind", "prescription_gy", "fractions", "notes", "constraints",
-                                                  "prescriptions", "dose_per_fraction_gy", "age_years"]
+                                                  "prescriptions", "dose_per_fraction_gy", "age_years", "derived_structures"]
     static let constraintFields: Set<String> = ["structure", "aliases", "metric", "per_protocol", "acceptable", "age_years", "source", "note", "optional",
                                                     "prescription", "alpha_beta_gy"]
 
@@ -121,6 +124,15 @@ public enum ProtocolParser {
             let text = try ctx.string(a, field: "age_years")
             do { p.ageBand = try AgeBand.parse(text) }
             catch let e as QAError { throw ctx.error(a, field: "age_years", e.message) }
+        }
+        if let node = top["derived_structures"] {
+            let m = try ctx.mapping(node, field: "derived_structures", what: "'derived_structures'")
+            for (k, v) in m {
+                let name = try ctx.string(k, field: "derived_structures")
+                let text = try ctx.string(v, field: "derived_structures", scope: "derived structure \(name)")
+                do { p.derivedStructures.append(try DerivedStructure.parse(name: name, expression: text)) }
+                catch let e as QAError { throw ctx.error(v, field: "derived_structures", "derived structure \(name): \(e.message)") }
+            }
         }
         let targets = Set(p.targetPrescriptions.map(\.target))
         for (n, c) in p.constraints.enumerated() {

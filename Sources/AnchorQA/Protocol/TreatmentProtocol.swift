@@ -33,6 +33,9 @@ public struct TreatmentProtocol: Sendable {
     public var dosePerFractionStated: Bool = false
     /// The ages the protocol is written for; a patient outside them is a problem in the report.
     public var ageBand: AgeBand?
+    /// Structures the protocol defines from others (`Lungs = Lung_L | Lung_R`), used when the case has no
+    /// structure of that name.
+    public var derivedStructures: [DerivedStructure] = []
     /// Free text for the reviewer (scope, caveats); shown in the report.
     public var notes: String?
     public var constraints: [Constraint]

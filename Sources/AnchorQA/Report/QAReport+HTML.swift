@@ -58,7 +58,7 @@ extension QAReport {
             if let why = r.reason { grade += "<br><span class=\"small\">\(esc(why))</span>" }
             var source = esc(c.source ?? "")
             if let n = c.note { source += "<br><span class=\"small\">\(esc(n))</span>" }
-            h += "<tr><td>\(structure)</td><td>\(esc(r.matchedStructure ?? "-"))</td><td>\(esc(c.metric.description))</td>"
+            h += "<tr><td>\(structure)</td><td>\(esc(r.matchedStructure ?? "-"))\(r.derivedFrom.map { "<br><span class=\"small\">derived: \(esc($0))</span>" } ?? "")</td><td>\(esc(c.metric.description))</td>"
             h += "<td class=\"num\">\(esc(QAReport.formatValue(r)))</td><td>\(esc(c.perProtocol.text))</td><td>\(esc(c.acceptable?.text ?? "-"))</td>"
             h += "<td>\(grade)</td><td class=\"small\">\(source)</td></tr>\n"
         }

@@ -33,6 +33,7 @@ extension QAReport {
                 ("alpha_beta_gy", .from(r.alphaBetaGy)),
                 ("physical_value", .from(r.physicalValue)),
                 ("covered_fraction", .from(r.coveredFraction)),
+                ("derived_from", .from(r.derivedFrom)),
             ])
         }
         return .object([

@@ -137,7 +137,7 @@ public struct QAReport: Sendable {
         for r in e.results {
             var structure = r.constraint.structure
             if let b = r.constraint.ageBand { structure += " (age \(b.text))" }
-            rows.append([structure, r.matchedStructure ?? "-", r.constraint.metric.description, QAReport.formatValue(r),
+            rows.append([structure, (r.matchedStructure ?? "-") + (r.derivedFrom != nil ? " (derived)" : ""), r.constraint.metric.description, QAReport.formatValue(r),
                          r.constraint.limitDescription, r.grade.label + (r.excludedFromOverall ? " (optional)" : ""),
                          sourceIndex(r.constraint.source)])
         }
@@ -149,6 +149,9 @@ public struct QAReport: Sendable {
         }
         for r in e.results where r.reason != nil {
             out += "  \(r.matchedStructure ?? r.constraint.structure) \(r.constraint.metric): \(r.reason!)\n"
+        }
+        for r in e.results where r.derivedFrom != nil {
+            out += "  \(r.matchedStructure ?? r.constraint.structure) is derived by the protocol: \(r.derivedFrom!)\n"
         }
         for r in e.results where r.prescriptionGy != nil {
             if let rx = r.prescriptionGy, let src = r.prescriptionSource, e.context.prescriptionGy != rx || e.context.prescriptionSource != src {
