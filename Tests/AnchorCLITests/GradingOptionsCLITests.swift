@@ -23,7 +23,7 @@ struct GradingOptionsCLITests {
     """
 
     /// Writes the case (and the protocol file) to a new folder; returns (folder, protocol path).
-    func writeCase(doseFrame: String? = nil) throws -> (String, String) {
+    func writeCase(doseFrame: String? = nil, storedOrganDVH: Bool = false) throws -> (String, String) {
         let dir = Fixtures.temporaryDirectory("anchor-grading-cli")
         let ctx = RTWriter.Context(patientID: "CLI-GRADE", patientAge: "010Y", frameOfReferenceUID: "1.2.826.0.1.3680043.10.2.1")
         let rois = [DVHPhantom.box(name: "PTV", x0: -10, x1: 10, y0: -10, y1: 10, z0: -10, z1: 10, spacing: 2).roi(number: 1, interpretedType: "PTV"),
@@ -38,8 +38,23 @@ struct GradingOptionsCLITests {
             structureSetUID: rs.sopInstanceUID)
         var dose = LinearDose(doseAtOriginGy: 40, gradientGyPerMM: .zero).grid(size: (21, 21, 21), spacing: (2, 2, 2))
         dose.frameOfReferenceUID = doseFrame
+        var rd = RTWriter.doseFile(dose, context: ctx, referencedPlanUID: plan.sopInstanceUID)
+        if storedOrganDVH {
+            // The planning system's cumulative DVH of the organ: all 2.4 cc at >= 39.9 Gy, none at >= 40 Gy
+            // (0.1 Gy bins, PS3.3 C.8.8.4).
+            var item = DataSet(), ref = DataSet()
+            ref.set(Tag(0x3006_0084), .IS, number: 2)
+            item.set(Tag(0x3004_0060), items: [ref])
+            item.set(Tag(0x3004_0001), .CS, "CUMULATIVE")
+            item.set(Tag(0x3004_0002), .CS, "GY")
+            item.set(Tag(0x3004_0054), .CS, "CM3")
+            item.set(Tag(0x3004_0052), .DS, number: 1)
+            item.set(Tag(0x3004_0056), .IS, number: 401)
+            item.set(Tag(0x3004_0058), .DS, numbers: (0..<401).flatMap { [0.1, $0 < 400 ? 2.4 : 0] })
+            rd.dataSet.set(Tag(0x3004_0050), items: [item])
+        }
         for (name, f) in [("RS.dcm", RTWriter.structureSetFile(rs, context: ctx)), ("RP.dcm", RTWriter.planFile(plan, context: ctx)),
-                          ("RD.dcm", RTWriter.doseFile(dose, context: ctx, referencedPlanUID: plan.sopInstanceUID))] {
+                          ("RD.dcm", rd)] {
             try DICOMWriter.write(f, to: dir + "/" + name)
         }
         let protocolPath = dir + "/protocol.yaml"
@@ -100,6 +115,22 @@ struct GradingOptionsCLITests {
         let bad = try AnchorCLI.run(["dvh", dir, "--eqd2", "3"])
         #expect(bad.status == 64)
         #expect((bad.stdout + bad.stderr).contains("--eqd2 needs --fractions N"))
+    }
+
+    @Test func dvhJSONCarriesThePlanningSystemsDVH() throws {
+        let (dir, _) = try writeCase(storedOrganDVH: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let doc = try json(try AnchorCLI.run(["dvh", dir, "--json", "--dvh-step", "0", "--metric", "Dmean", "--metric", "D50%"]))
+        let structures = try #require(doc["structures"] as? [[String: Any]])
+        let organ = try #require(structures.first { $0["name"] as? String == "Organ" })
+        let tps = try #require(organ["tps_dvh"] as? [String: Any])
+        #expect(tps["type"] as? String == "CUMULATIVE")
+        #expect(abs((tps["volume_cc"] as? Double ?? 0) - 2.4) < 1e-9)
+        #expect(abs((tps["mean_gy"] as? Double ?? 0) - 39.95) < 1e-6)   // the middle of the one bin holding the volume
+        #expect(abs((tps["max_gy"] as? Double ?? 0) - 40) < 1e-6)
+        let metrics = try #require(tps["metrics"] as? [String: Any])
+        #expect(abs((metrics["D50%"] as? Double ?? 0) - 39.95) < 1e-6)
+        #expect(structures.first { $0["name"] as? String == "PTV" }?["tps_dvh"] == nil)   // no stored DVH for the PTV
     }
 
     @Test func helpListsTheNewOptions() throws {

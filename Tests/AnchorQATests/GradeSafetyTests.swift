@@ -345,6 +345,16 @@ func result(_ r: QAReport, _ structure: String, _ metric: ConstraintMetric? = ni
         #expect(r.caseSummary.problems.contains("2 plans in the case (P1, P2) and the dose references none: no plan prescription or fractions used"))
     }
 
+    @Test func aPlanTheDoseDoesNotReferenceIsNotUsed() throws {
+        var c = uniformCase()
+        c.plan(fractions: 25, targets: [(1, 60)])
+        c.doses[0].plan = "1.2.826.0.1.3680043.10.1.77"
+        let r = try c.grade(targetAndOrganYAML)
+        #expect(r.evaluation.context.prescriptionSource == .protocol && r.evaluation.context.prescriptionGy == 50)
+        #expect(r.caseSummary.problems.contains("the dose references plan 1.2.826.0.1.3680043.10.1.77, which is not in the case; the case's plan(s) P1 not used for the prescription or fractions"))
+        #expect(result(r, "PTV")?.grade == .perProtocol)
+    }
+
     let bandedYAML = """
     id: test-age
     name: Age bands

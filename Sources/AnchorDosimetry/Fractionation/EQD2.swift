@@ -8,8 +8,8 @@ import AnchorRT
 /// repopulation.
 public enum EQD2 {
     /// Default α/β for late-responding normal tissue, Gy (Joiner MC, van der Kogel AJ, eds. Basic
-    /// Clinical Radiobiology, 4th ed. 2009, ch. 8, table 8.1: late reactions mostly 1-5 Gy, 3 Gy the
-    /// customary value).
+    /// Clinical Radiobiology, 4th ed. 2009, the chapter on the linear-quadratic approach to
+    /// fractionation: late reactions mostly 1-5 Gy, 3 Gy the customary value).
     public static let lateEffectsAlphaBetaGy = 3.0
     /// Default α/β for tumours and early-responding tissue, Gy (same source: 7-20 Gy, 10 Gy customary).
     public static let tumourAlphaBetaGy = 10.0

@@ -149,7 +149,9 @@ struct RowCrossings {
                     let now = expression.contains(inside)
                     if now != state { out.append(x); state = now }
                 }
-                if state { out.removeLast() }   // cannot happen with closed polygons; kept for safety of parity
+                // Closed polygons cross every row an even number of times, so the walk ends outside;
+                // should rounding leave it inside, the unpaired boundary is dropped rather than read as a pair.
+                if state { out.removeLast() }
             }
             outStarts[rows] = out.count
             v = vs

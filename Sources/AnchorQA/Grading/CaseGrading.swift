@@ -113,7 +113,7 @@ public struct CaseGrading: Sendable {
                     what = "beams \(planBeams.map(String.init).joined(separator: ", "))"
                 }
             } else if !fractionDoses.isEmpty {
-                // A FRACTION dose is the whole delivery of one fraction group (PS3.3 C.8.8.3.1); one of a
+                // A FRACTION dose is the whole delivery of one fraction group (PS3.3 C.8.8.3, Dose Summation Type); one of a
                 // one-group plan is the plan dose; a per-beam FRACTION dose must name its beams.
                 let perBeam = fractionDoses.allSatisfy { !$0.referencedBeamNumbers.isEmpty }
                 if perBeam {

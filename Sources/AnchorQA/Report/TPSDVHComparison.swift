@@ -69,7 +69,7 @@ public struct TPSDVHComparison: Sendable {
         c.rows.append(doseRow("Dmax", anchor.maxGy, tps.maxGy))
         for r in graded {
             let m = r.constraint.metric
-            let (rx, _) = (r.prescriptionGy ?? prescriptionGy ?? 0, 0)
+            let rx = r.prescriptionGy ?? prescriptionGy ?? 0
             let query: DoseVolumeQuery
             switch m {
             case .doseAtVolumePercent(let v): query = .doseAtVolumePercent(v)
