@@ -221,6 +221,41 @@ func result(_ r: QAReport, _ structure: String, _ metric: ConstraintMetric? = ni
         #expect(r.evaluation.results.allSatisfy { $0.grade != .notEvaluable })
     }
 
+    @Test func thePosteriorFossaPhantomsBeamDosesSumToItsPlanDose() throws {
+        let spec = try PhantomSpec(site: .posteriorFossa, ageYears: 8, variant: .acceptable, seed: 1, resolution: .coarse)
+        let pc = PhantomGenerator.generate(spec, beamDoses: true)
+        #expect(pc.beamDoses.count == pc.plan.beams.count && pc.beamDoses.count >= 3)
+        // The case as a planning system exporting per-beam doses sends it: CT, RS, RP and one RD per beam.
+        var files = pc.files.filter { $0.name != "RD.dcm" }.map(\.file)
+        for (n, d) in pc.beamDoses.enumerated() {
+            var f = RTWriter.doseFile(d, context: pc.context, referencedPlanUID: pc.plan.sopInstanceUID, referencedFractionGroup: 1)
+            f.path = "RD.beam\(n + 1).dcm"
+            files.append(f)
+        }
+        let members = try files.map { f -> Case.Member in
+            let read = try DICOMFile(bytes: DICOMWriter.encode(f), path: f.path)
+            return Case.Member(file: read, object: try RTObject(file: read))
+        }
+        let summed = try CaseGrading(Case(members: members))
+        let planMembers = try pc.files.map { Case.Member(file: $0.file, object: try RTObject(file: $0.file)) }
+        let plan = try CaseGrading(Case(members: planMembers))
+        #expect(summed.doseProblems.isEmpty)
+        #expect(summed.doseStatements.first?.hasPrefix("graded dose: sum of \(pc.beamDoses.count) BEAM doses") == true)
+        #expect(summed.doseStatements.first?.contains("on their common grid") == true)
+        var worst = 0.0
+        for (a, b) in zip(summed.dose.values, plan.dose.values) { worst = max(worst, abs(Double(a) - Double(b))) }
+        #expect(worst < 1e-4, "largest voxel difference \(worst) Gy")
+        let p = try #require(ProtocolLibrary.bundled().find(id: "posterior-fossa"))
+        func graded(_ g: CaseGrading) throws -> QAReport {
+            try CaseQA.grade(g, protocol: p, prescription: nil, fractions: nil, age: (8, .commandLine), summary: g.summary(path: nil), generator: "test")
+        }
+        let a = try graded(summed), b = try graded(plan)
+        #expect(a.evaluation.results.map(\.grade) == b.evaluation.results.map(\.grade))
+        for (x, y) in zip(a.evaluation.results, b.evaluation.results) {
+            #expect(abs((x.value ?? -1) - (y.value ?? -1)) < 1e-3, "\(x.constraint.structure) \(x.constraint.metric)")
+        }
+    }
+
     @Test func anIncompleteSetOfBeamDosesIsNotGraded() throws {
         try expectDoseNotGraded(threeFieldCase(beamDoses: [2], planDose: false),
                                 "Dose Summation Type is BEAM, not PLAN, and the case's doses do not make one plan's complete set of beams")
