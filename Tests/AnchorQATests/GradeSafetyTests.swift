@@ -537,6 +537,31 @@ constraints:
         #expect(lungs.reason == "derived structure Lungs = Lung_L | Lung_R cannot be made: no ROI matches Lung_R")
     }
 
+    @Test func theMediastinumPhantomsLungsAreGradedAsDerivedByTheLibrary() throws {
+        let spec = try PhantomSpec(site: .mediastinum, ageYears: 14, variant: .acceptable, seed: 1, resolution: .coarse)
+        let pc = PhantomGenerator.generate(spec)
+        let members = try pc.files.map { Case.Member(file: $0.file, object: try RTObject(file: $0.file)) }
+        let grading = try CaseGrading(Case(members: members))
+        #expect(!grading.structureSet.rois.contains { $0.name == "Lungs" })
+        let p = try #require(ProtocolLibrary.bundled().find(id: "hodgkin-lymphoma"))
+        let r = try CaseQA.grade(grading, protocol: p, prescription: nil, fractions: nil, age: (14, .commandLine),
+                                 summary: grading.summary(path: nil), generator: "test")
+        let lungs = r.evaluation.results.filter { $0.constraint.structure == "Lungs" }
+        #expect(lungs.count == 2)
+        for l in lungs {
+            #expect(l.derivedFrom == "Lung_L | Lung_R (ROIs 'Lung_L', 'Lung_R')")
+            #expect(l.value != nil && l.grade != .notEvaluable, "\(l.reason ?? "")")
+        }
+        // The derived DVH is the two lungs' DVHs added, to the sampling tolerance: the union is sampled on
+        // its own lattice (coarser than each lung's, being larger), as a drawn union would be.
+        let calc = try DVHCalculator(dose: grading.dose)
+        let both = calc.compute([grading.structureSet.roi(named: "Lung_L")!, grading.structureSet.roi(named: "Lung_R")!], in: grading.structureSet).structures
+        let derived = try #require(r.dvhs.first { $0.name == "Lungs" }?.dvh)
+        #expect(abs(derived.volumeCC - both.reduce(0) { $0 + $1.dvh.volumeCC }) < 1e-3 * derived.volumeCC)
+        let mean = both.reduce(0) { $0 + $1.dvh.meanGy * $1.dvh.volumeCC } / both.reduce(0) { $0 + $1.dvh.volumeCC }
+        #expect(abs(derived.meanGy - mean) < 1e-3 * derived.maxGy)
+    }
+
     @Test func definitionsAreParsed() throws {
         let d = try DerivedStructure.parse(name: "Brain-PTV", expression: "Brain - PTV_High | PTV_Low")
         #expect(d.operands == ["Brain", "PTV_High", "PTV_Low"])
