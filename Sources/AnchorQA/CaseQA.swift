@@ -82,6 +82,14 @@ public enum CaseQA {
             if let v = fromPlan, v > 0 { context.targetPrescriptions[t.target] = (v, .plan) }
             else { context.targetPrescriptions[t.target] = (t.doseGy, .protocol) }
         }
+        if let plan = grading.plan {
+            for d in plan.doseReferences where (d.type ?? "TARGET") == "TARGET" {
+                if let n = d.referencedROINumber, let v = d.targetPrescriptionDoseGy, v > 0,
+                   let roi = grading.structureSet.rois.first(where: { $0.number == n }) {
+                    context.roiPrescriptions[roi.name] = v
+                }
+            }
+        }
         if let f = fractions { context.fractions = f.count; context.fractionsSource = f.source }
         else if let n = grading.plan?.fractionCount, n > 0 { context.fractions = n; context.fractionsSource = .plan }
         else if let n = p.fractions { context.fractions = n; context.fractionsSource = .protocol }

@@ -318,6 +318,21 @@ func result(_ r: QAReport, _ structure: String, _ metric: ConstraintMetric? = ni
         #expect(noPlan.evaluation.overall == .perProtocol)
     }
 
+    @Test func withoutProtocolTargetsEachROIUsesThePlansOwnPrescription() throws {
+        // The same composite graded by a protocol that names no targets: the plan's dose reference to
+        // each ROI gives that ROI's prescription, not the largest of the plan.
+        let yaml = csiBoostYAML.replacingOccurrences(of: "prescriptions:\n  PTV_CSI: 23.4\n  PTV_Boost: 54\n", with: "")
+        #expect(!yaml.contains("prescriptions"))
+        let r = try csiBoostCase(withPlan: true).grade(yaml)
+        let csi = try #require(result(r, "PTV_CSI"))
+        #expect(csi.prescriptionGy == 23.4 && csi.prescriptionSource == .plan && csi.grade == .perProtocol)
+        #expect(r.evaluation.notes.contains("the plan prescribes 23.4 Gy (PTV_CSI), 54 Gy (PTV_Boost): percent limits on those ROIs use their own prescription, others 54 Gy"))
+        // A prescription given with the case applies to every percent limit, and the report says so.
+        let given = try csiBoostCase(withPlan: true).grade(yaml, prescription: (54, .submission))
+        #expect(result(given, "PTV_CSI")?.prescriptionSource == .submission)
+        #expect(result(given, "PTV_CSI")?.grade == .unacceptableVariation)
+    }
+
     @Test func aPrescriptionGivenWithTheSubmissionWinsAndIsNamed() throws {
         var c = uniformCase()
         c.plan(fractions: 25, targets: [(1, 60)])

@@ -33,6 +33,9 @@ public struct EvaluationContext: Sendable {
     /// Prescriptions of the protocol's named targets (keyed by the protocol's target name), with where
     /// each came from.
     public var targetPrescriptions: [String: (doseGy: Double, source: PrescriptionSource)] = [:]
+    /// The plan's Target Prescription Dose per ROI name (its TARGET dose references to an ROI, PS3.3
+    /// C.8.8.10): a percent limit on such an ROI that names no protocol target uses it.
+    public var roiPrescriptions: [String: Double] = [:]
     /// Number of fractions of the plan, and where it came from.
     public var fractions: Int?
     public var fractionsSource: PrescriptionSource = .none
@@ -180,6 +183,10 @@ public enum ProtocolEvaluator {
                 notes.append("prescription of \(t.target): \(fmt(v.doseGy)) Gy from the \(sourceWords(v.source))")
             }
         }
+        if Set(context.roiPrescriptions.values).count > 1 {
+            let list = context.roiPrescriptions.sorted { $0.value < $1.value }.map { "\(fmt($0.value)) Gy (\($0.key))" }.joined(separator: ", ")
+            notes.append("the plan prescribes \(list): percent limits on those ROIs use their own prescription, others \(fmt(context.prescriptionGy)) Gy")
+        }
         if let n = context.fractions { notes.append("\(n) fractions from the \(sourceWords(context.fractionsSource))") }
         if let e = context.eqd2 {
             notes.append("the plan gives \(fmt(e.planDosePerFractionGy)) Gy per fraction in \(e.fractions) fractions, the protocol's limits assume \(fmt(e.protocolDosePerFractionGy)) Gy"
@@ -296,12 +303,14 @@ public enum ProtocolEvaluator {
 
     /// The prescription a constraint's percent limits refer to: its named target's, else its own
     /// structure's when that is a named target, else the plan's.
-    static func prescription(for c: Constraint, protocol p: TreatmentProtocol, context: EvaluationContext) -> (Double, PrescriptionSource)? {
+    static func prescription(for c: Constraint, roi: String, protocol p: TreatmentProtocol, context: EvaluationContext) -> (Double, PrescriptionSource)? {
         let target = c.prescriptionTarget ?? (p.targetPrescriptions.contains { $0.target == c.structure } ? c.structure : nil)
         if let t = target {
             if let v = context.targetPrescriptions[t] { return (v.doseGy, v.source) }
             return nil
         }
+        // A prescription given with the case wins; else the plan's own prescription to this ROI.
+        if ![.commandLine, .submission].contains(context.prescriptionSource), let v = context.roiPrescriptions[roi] { return (v, .plan) }
         return context.prescriptionGy.map { ($0, context.prescriptionSource) }
     }
 
@@ -310,7 +319,7 @@ public enum ProtocolEvaluator {
                       context: EvaluationContext) -> ConstraintResult {
         let limitUnit = c.perProtocol.unit
         let covered = provider.coveredFraction(structure: m.roi)
-        let rxInfo = prescription(for: c, protocol: p, context: context)
+        let rxInfo = prescription(for: c, roi: m.roi, protocol: p, context: context)
         func notEvaluable(_ why: String) -> ConstraintResult {
             var r = ConstraintResult(constraint: c, match: m, value: nil, unit: limitUnit.rawValue, valueGy: nil,
                                      grade: .notEvaluable, reason: why, excludedFromOverall: false)
