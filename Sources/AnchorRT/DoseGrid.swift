@@ -18,7 +18,17 @@ public struct DoseGrid: Sendable {
     /// PLAN, MULTI_PLAN, FRACTION, BEAM, BRACHY, CONTROL_POINT ...
     public var summationType: String?
     public var doseGridScaling: Double
+    /// False when the file had no Dose Units (3004,0002): `units` is then "GY" for display only, and the
+    /// dose is not graded (a Type 1 attribute, PS3.3 C.8.8.3).
+    public var unitsStated: Bool = true
+    /// False when the file had no Dose Grid Scaling (3004,000E): the stored values were taken unscaled
+    /// (factor 1) for display only, and the dose is not graded (Type 1C with Pixel Data, PS3.3 C.8.8.3).
+    public var scalingStated: Bool = true
     public var referencedPlanUIDs: [String]
+    /// Fraction groups and beams the dose is of (Referenced RT Plan Sequence > Referenced Fraction Group
+    /// Sequence > Referenced Beam Sequence, PS3.3 C.8.8.3: required for FRACTION and BEAM summations).
+    public var referencedFractionGroupNumbers: [Int] = []
+    public var referencedBeamNumbers: [Int] = []
     public var storedDVHs: [StoredDVH]
     /// True when Grid Frame Offset Vector was in its absolute form (first value not 0; C.8.8.3.2).
     public var frameOffsetsWereAbsolute: Bool
@@ -66,10 +76,19 @@ public struct DoseGrid: Sendable {
         seriesInstanceUID = ds.string(.seriesInstanceUID)
         frameOfReferenceUID = ds.string(.frameOfReferenceUID)
         units = ds.string(.doseUnits) ?? "GY"
+        unitsStated = ds.string(.doseUnits) != nil
         doseType = ds.string(.doseType)
         summationType = ds.string(.doseSummationType)
         doseGridScaling = ds.double(.doseGridScaling) ?? 1
-        referencedPlanUIDs = ds.sequence(.referencedRTPlanSequence).compactMap { $0.string(.referencedSOPInstanceUID) }
+        scalingStated = ds.double(.doseGridScaling) != nil
+        let planRefs = ds.sequence(.referencedRTPlanSequence)
+        referencedPlanUIDs = planRefs.compactMap { $0.string(.referencedSOPInstanceUID) }
+        for r in planRefs {
+            for g in r.sequence(.referencedFractionGroupSequence) {
+                if let n = g.int(.referencedFractionGroupNumber) { referencedFractionGroupNumbers.append(n) }
+                referencedBeamNumbers += g.sequence(.referencedBeamSequence).compactMap { $0.int(.referencedBeamNumber) }
+            }
+        }
         storedDVHs = ds.sequence(.dvhSequence).map { d in
             StoredDVH(referencedROINumbers: d.sequence(.dvhReferencedROISequence).compactMap { $0.int(.referencedROINumber) },
                       type: d.string(.dvhType), doseUnits: d.string(.doseUnits), volumeUnits: d.string(.dvhVolumeUnits),
@@ -92,6 +111,8 @@ public struct DoseGrid: Sendable {
         frameOffsetsWereAbsolute = false
         if pixels.frames == 1 && offsets.isEmpty { offsets = [0] }
         warnings = []
+        if !unitsStated { warnings.append("Dose Units (3004,0002) is missing: values shown as GY, but the unit is not known") }
+        if !scalingStated { warnings.append("Dose Grid Scaling (3004,000E) is missing: stored values shown unscaled, but the scale is not known") }
         if offsets.count > pixels.frames {
             // Seen in files edited to fewer frames: keep the offsets of the frames present.
             warnings.append("Grid Frame Offset Vector has \(offsets.count) values for \(pixels.frames) frame(s); the first \(pixels.frames) used")

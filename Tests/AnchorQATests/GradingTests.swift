@@ -100,7 +100,7 @@ import Testing
 
     @Test func missingStructureIsNotEvaluableWithTheReason() throws {
         let p = try brainstemProtocol()
-        let r = grade(p, ["PTV": AnalyticDVH.uniform(54), "Cochlea_L": AnalyticDVH.uniform(10)], extra: ["Spinal Cord"])
+        let r = grade(p, ["PTV": AnalyticDVH.uniform(54), "Cochlea_L": AnalyticDVH.uniform(10)], age: 10, extra: ["Spinal Cord"])
         let bs = try #require(r.results.first { $0.constraint.structure == "Brainstem" })
         #expect(bs.grade == .notEvaluable)
         #expect(bs.reason?.contains("not found") == true)
@@ -164,7 +164,7 @@ import Testing
         #expect(r.results.first { $0.matchedStructure == "VB_T12" }?.grade == .perProtocol)
     }
 
-    @Test func ageSelectsItsBandAndUnknownAgeEvaluatesAll() throws {
+    @Test func ageSelectsItsBandAndUnknownAgeGradesOnlyUnbandedConstraints() throws {
         let set = try #require(ProtocolLibrary.bundled().find(id: "pentec-organs"))
         let spine = ["Vertebral bodies": AnalyticDVH.uniform(18)]
         let vertebral = { (r: EvaluationResult) in r.results.filter { $0.constraint.structure == "Vertebrae" } }
@@ -178,8 +178,9 @@ import Testing
         #expect(vertebral(grade(set, ["Vertebral bodies": AnalyticDVH.uniform(30)], rx: nil, age: 4)).map(\.grade) == [.unacceptableVariation])
         #expect(child.skippedForAge.filter { $0.structure == "Vertebrae" }.count == 2)
         let unknown = grade(set, spine, rx: nil, age: nil)
-        #expect(vertebral(unknown).count == 3)
-        #expect(unknown.notes.contains { $0.contains("every age band") })
+        #expect(vertebral(unknown).isEmpty)
+        #expect(unknown.skippedForAge.filter { $0.structure == "Vertebrae" }.count == 3)
+        #expect(unknown.notes.contains { $0.hasPrefix("age unknown: only constraints without an age band were graded") })
     }
 
     @Test func prescriptionPrecedenceIsCommandLinePlanProtocol() {

@@ -61,7 +61,8 @@ import Testing
         let p = try ProtocolParser.parse(yaml: exampleYAML)
         let dvhs = ["Brain Stem": AnalyticDVH.uniform(55), "PTV": AnalyticDVH.ramp(from: 50, to: 57), "Cochlea_L": AnalyticDVH.ramp(from: 10, to: 40)]
         let prov = provider(dvhs, extraROIs: ["BODY"])
-        let e = ProtocolEvaluator.evaluate(p, provider: prov, context: EvaluationContext(prescriptionGy: 54, prescriptionSource: .protocol))
+        let e = ProtocolEvaluator.evaluate(p, provider: prov, context: EvaluationContext(prescriptionGy: 54, prescriptionSource: .protocol,
+                                                                                  ageYears: 10, ageSource: .commandLine))
         return QAReport(evaluation: e, caseSummary: CaseSummary(path: "/cases/pf01", patientID: "PF01", planLabel: "PF <boost>"),
                         dvhs: QAReport.dvhs(for: e, provider: prov), date: Date(timeIntervalSince1970: 0), generator: "Anchor test")
     }

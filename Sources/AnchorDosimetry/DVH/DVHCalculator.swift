@@ -55,6 +55,12 @@ public struct DVHCalculator: Sendable {
 
     /// DVHs of several ROIs, in parallel; ROIs without one are returned as skipped, with the reason.
     public func compute(_ rois: [StructureSet.ROI]) -> (structures: [StructureDose], skipped: [SkippedStructure]) {
+        compute(rois, prebuilt: [:])
+    }
+
+    /// As `compute(_:)`, the geometry of ROI n taken from `prebuilt[n]` when given (derived structures).
+    func compute(_ rois: [StructureSet.ROI], prebuilt: [Int: Result<StructureGeometry, DosimetryError>]) -> (structures: [StructureDose], skipped: [SkippedStructure]) {
+        if options.doseSampling == .voxelCentre { return computeAtVoxelCentres(rois) }
         // Geometry of every ROI (contour projection and grouping), in parallel.
         var geometries = [Result<StructureGeometry, DosimetryError>?](repeating: nil, count: rois.count)
         let grid = dose.grid
@@ -62,6 +68,7 @@ public struct DVHCalculator: Sendable {
         geometries.withUnsafeMutableBufferPointer { buf in
             nonisolated(unsafe) let out = buf
             let work: @Sendable (Int) -> Void = { n in
+                if let g = prebuilt[n] { out[n] = g; return }
                 do { out[n] = .success(try StructureGeometry(roi: rois[n], grid: grid, options: opts)) }
                 catch let e as DosimetryError { out[n] = .failure(e) }
                 catch { out[n] = .failure(DosimetryError(.invalidGeometry, "\(error)", structure: rois[n].name)) }
@@ -175,6 +182,36 @@ public struct DVHCalculator: Sendable {
     /// contour spacing as their slab thickness (as `compute(structureSet:names:)` does).
     public func compute(_ rois: [StructureSet.ROI], in rs: StructureSet) -> (structures: [StructureDose], skipped: [SkippedStructure]) {
         withStructureSetSpacing(rs).compute(rois)
+    }
+
+    /// DVHs of ROIs and of structures derived from them: each derived structure is (name, expression,
+    /// the ROIs its operand indices stand for), computed on the sampling lattice (`StructureExpression`).
+    /// Derived structures come after the ROIs in the result, with ROI number 0 and no interpreted type.
+    /// Voxel-centre sampling does not take derived structures (they are skipped, with why).
+    public func compute(_ rois: [StructureSet.ROI], derived: [(name: String, expression: StructureExpression, operands: [StructureSet.ROI])],
+                        in rs: StructureSet) -> (structures: [StructureDose], skipped: [SkippedStructure]) {
+        let calc = withStructureSetSpacing(rs)
+        var all = rois
+        var prebuilt: [Int: Result<StructureGeometry, DosimetryError>] = [:]
+        var skipped: [SkippedStructure] = []
+        for d in derived {
+            if options.doseSampling == .voxelCentre {
+                skipped.append(SkippedStructure(roiNumber: nil, name: d.name, error: DosimetryError(.invalidGeometry, "derived structures are sampled on the lattice only, not at voxel centres", structure: d.name)))
+                continue
+            }
+            let n = all.count
+            all.append(StructureSet.ROI(number: 0, name: d.name, contours: []))
+            do {
+                let geos = try d.operands.map { try StructureGeometry(roi: $0, grid: dose.grid, options: calc.options) }
+                prebuilt[n] = .success(try StructureGeometry(derived: d.name, expression: d.expression, operands: geos, options: calc.options))
+            } catch let e as DosimetryError {
+                prebuilt[n] = .failure(DosimetryError(e.code, e.message, structure: d.name))
+            } catch {
+                prebuilt[n] = .failure(DosimetryError(.invalidGeometry, "\(error)", structure: d.name))
+            }
+        }
+        let r = calc.compute(all, prebuilt: prebuilt)
+        return (r.structures, r.skipped + skipped)
     }
 
     /// This calculator with `singlePlaneSpacingMM` set from the structure set, unless already given.
