@@ -60,7 +60,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ] + platformDependencies,
     targets: [
-        .target(name: "AnchorDICOM"),
+        // The system zlib: raw DEFLATE and CRC-32 for deflated data sets and zip archives.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "AnchorDICOM", dependencies: ["CZlib"]),
         .target(name: "AnchorRT", dependencies: ["AnchorDICOM"]),
         .target(name: "AnchorDosimetry", dependencies: ["AnchorRT"]),
         .target(
@@ -80,8 +82,8 @@ let package = Package(
         // Replays saved inputs normally; a libFuzzer entry point when built with
         // `swift build --product anchor-fuzz --sanitize=fuzzer -Xswiftc -DFUZZING`.
         .executableTarget(name: "AnchorFuzz", dependencies: ["AnchorDICOM", "AnchorRT"]),
-        .target(name: "AnchorTestSupport", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorPhantoms"], path: "Tests/AnchorTestSupport"),
-        .testTarget(name: "AnchorDICOMTests", dependencies: ["AnchorDICOM", "AnchorTestSupport"], resources: [.copy("Regressions")]),
+        .target(name: "AnchorTestSupport", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorPhantoms", "CZlib"], path: "Tests/AnchorTestSupport"),
+        .testTarget(name: "AnchorDICOMTests", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorTestSupport"], resources: [.copy("Regressions")]),
         .testTarget(name: "AnchorRTTests", dependencies: ["AnchorRT", "AnchorTestSupport"]),
         .testTarget(name: "AnchorDosimetryTests", dependencies: ["AnchorDosimetry", "AnchorTestSupport"]),
         .testTarget(name: "AnchorQATests", dependencies: ["AnchorQA", "AnchorTestSupport"]),
