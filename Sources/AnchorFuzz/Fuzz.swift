@@ -1,42 +1,137 @@
-// libFuzzer target for the DICOM reader and the RT object model.
+// libFuzzer targets for the DICOM reader, the zip reader and the RT Dose / Structure Set model.
 //
 // Built normally it is a tool that replays saved inputs (files or folders) through the same code path
 // and reports each outcome; built with
 //   swift build --product anchor-fuzz --sanitize=fuzzer -Xswiftc -DFUZZING
-// it is a libFuzzer binary: `.build/debug/anchor-fuzz CORPUS_DIR -max_total_time=60`.
+// it is a libFuzzer binary: `ANCHOR_FUZZ_TARGET=zip .build/debug/anchor-fuzz CORPUS_DIR -max_total_time=60`.
+//
+// ANCHOR_FUZZ_TARGET (both builds) chooses the target:
+// - `dicom` (the default): parse, decode pixel frames, write, re-read, and the RT model;
+// - `zip`: the zip reader, then every entry it yields as `dicom`;
+// - `rt`: the bytes read as a data set and interpreted as an RT Dose and as an RT Structure Set whatever
+//   their SOP class, then the grid sampled, the contours walked and the two linked into a case.
 import AnchorDICOM
 import AnchorRT
 import Foundation
 
-/// One input through everything a submitted file goes through: parse, decode pixel frames, write, re-read,
-/// and the RT model. Errors are fine; crashes, hangs and runaway allocation are the bugs.
-func exercise(_ bytes: [UInt8]) -> String {
-    do {
-        let file = try DICOMFile(bytes: bytes, path: "fuzz-input")
-        if let pixels = try? PixelData(file.dataSet, transferSyntax: file.transferSyntax) {
-            for f in 0..<min(pixels.frames, 4) { _ = try? pixels.storedValues(frame: f) }
+/// Limits low enough that one input cannot approach libFuzzer's RSS limit, the same in both builds so
+/// that a replayed crash takes the path it took while fuzzing.
+let fuzzLimits = ResourceLimits(maxPixelDataBytes: 64 << 20, maxDoseGridVoxels: 8 << 20, maxVolumeVoxels: 16 << 20,
+                                maxContourPoints: 1 << 20, maxInflatedBytes: 64 << 20, inflateRatioFloorBytes: 4 << 20,
+                                maxArchiveEntries: 2_000, maxArchiveExpandedBytes: 128 << 20)
+
+enum FuzzTarget: String {
+    case dicom, zip, rt
+
+    static var selected: FuzzTarget {
+        let name = ProcessInfo.processInfo.environment["ANCHOR_FUZZ_TARGET"] ?? "dicom"
+        guard let t = FuzzTarget(rawValue: name) else {
+            FileHandle.standardError.write(Data("anchor-fuzz: unknown ANCHOR_FUZZ_TARGET '\(name)' (dicom, zip or rt)\n".utf8))
+            exit(2)
         }
-        _ = try? RTObject(file: file)
-        let written = try DICOMWriter.encode(file)
-        _ = try DICOMFile(bytes: written, path: "fuzz-input (rewritten)")
-        return "ok"
-    } catch let e as DICOMError {
-        return "error \(e.code.rawValue): \(e.message)"
-    } catch {
-        return "error: \(error)"
+        return t
+    }
+
+    func run(_ bytes: [UInt8]) -> String {
+        switch self {
+        case .dicom: return exerciseDICOM(bytes)
+        case .zip: return exerciseZip(bytes)
+        case .rt: return exerciseRT(bytes)
+        }
     }
 }
 
+func describe(_ error: Error) -> String {
+    switch error {
+    case let e as DICOMError: return "error \(e.code.rawValue): \(e.message)"
+    case let e as RTError: return "error \(e.code.rawValue): \(e.message)"
+    default: return "error: \(error)"
+    }
+}
+
+/// One input through everything a submitted file goes through: parse, decode pixel frames, write, re-read,
+/// and the RT model. Errors are fine; crashes, hangs and runaway allocation are the bugs.
+func exerciseDICOM(_ bytes: [UInt8]) -> String {
+    do {
+        let file = try DICOMFile(bytes: bytes, path: "fuzz-input", limits: fuzzLimits)
+        if let pixels = try? PixelData(file.dataSet, transferSyntax: file.transferSyntax, limits: fuzzLimits) {
+            for f in 0..<min(pixels.frames, 4) { _ = try? pixels.storedValues(frame: f) }
+        }
+        _ = try? RTObject(file: file, limits: fuzzLimits)
+        let written = try DICOMWriter.encode(file)
+        _ = try DICOMFile(bytes: written, path: "fuzz-input (rewritten)", limits: fuzzLimits)
+        return "ok"
+    } catch {
+        return describe(error)
+    }
+}
+
+/// The zip reader on the input, then each entry as a DICOM file.
+func exerciseZip(_ bytes: [UInt8]) -> String {
+    do {
+        let entries = try ZipReader.entries(bytes, limits: fuzzLimits)
+        for e in entries.prefix(8) { _ = exerciseDICOM(e.bytes) }
+        return "ok: \(entries.count) entries"
+    } catch {
+        return describe(error)
+    }
+}
+
+/// The RT Dose and Structure Set models on the input, whatever its SOP class, and what a case does with them.
+func exerciseRT(_ bytes: [UInt8]) -> String {
+    let file: DICOMFile
+    do { file = try DICOMFile(bytes: bytes, path: "fuzz-input", limits: fuzzLimits) } catch { return describe(error) }
+    var outcome: [String] = []
+    var members: [Case.Member] = []
+    do {
+        let dose = try DoseGrid(file: file, limits: fuzzLimits)
+        let g = dose.grid
+        _ = g.bounds
+        _ = g.uniformFrameSpacing
+        // Sample the corners, the centre and points outside.
+        let (lo, hi) = g.bounds
+        let centre = Vec3((lo.x + hi.x) / 2, (lo.y + hi.y) / 2, (lo.z + hi.z) / 2)
+        for p in [lo, hi, centre, lo - Vec3(1, 1, 1), hi + Vec3(1, 1, 1)] { _ = dose.dose(at: p) }
+        _ = dose.maxValue
+        for d in dose.storedDVHs { _ = d.data.count }
+        members.append(Case.Member(file: file, object: .dose(dose)))
+        outcome.append("dose \(g.columns)x\(g.rows)x\(g.frames)")
+    } catch {
+        outcome.append("dose " + describe(error))
+    }
+    do {
+        let ss = try StructureSet(file: file, limits: fuzzLimits)
+        var points = 0
+        for r in ss.rois { points += r.pointCount; _ = r.contours.map(\.geometricType) }
+        _ = ss.referencedImageUIDs
+        members.append(Case.Member(file: file, object: .structureSet(ss)))
+        outcome.append("structure set \(ss.rois.count) ROIs, \(points) points")
+    } catch {
+        outcome.append("structure set " + describe(error))
+    }
+    _ = Case.assemble(members)
+    return outcome.joined(separator: "; ")
+}
+
 #if FUZZING
+nonisolated(unsafe) var target = FuzzTarget.dicom
+
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+    target = FuzzTarget.selected
+    return 0
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    _ = exercise(Array(UnsafeBufferPointer(start: data, count: size)))
+    _ = target.run(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
 #else
 @main
 struct Replay {
     static func main() {
+        let target = FuzzTarget.selected
         var paths: [String] = []
         for arg in CommandLine.arguments.dropFirst() {
             var isDir: ObjCBool = false
@@ -53,7 +148,7 @@ struct Replay {
         }
         for p in paths.sorted() {
             guard let bytes = try? readFileBytes(p) else { print("\(p): unreadable"); continue }
-            print("\(p): \(exercise(bytes))")
+            print("\(p): \(target.run(bytes))")
         }
     }
 }
