@@ -189,3 +189,24 @@ struct ResourceLimitTests {
         }
     }
 }
+
+extension ResourceLimitTests {
+    @Test func rleFrameTooShortForItsSizeIsRefusedBeforeDecoding() throws {
+        // 30000 x 30000 8-bit (900 MB, under the pixel limit) in one RLE frame of 80 bytes.
+        var ds = DataSet()
+        ds.set(.rows, .US, number: 30000)
+        ds.set(.columns, .US, number: 30000)
+        ds.set(.bitsAllocated, .US, number: 8)
+        var frame = [UInt8](repeating: 0, count: 80)
+        frame[0] = 1; frame[4] = 64 // one segment at offset 64
+        for k in stride(from: 64, to: 80, by: 2) { frame[k] = 0x81 } // replicate runs of 128
+        ds.set(DataElement(tag: .pixelData, vr: .OB, value: .fragments(offsetTable: [][...], fragments: [frame[...]])))
+        let px = try #require(try PixelData(ds, transferSyntax: .rleLossless))
+        let before = peakResidentBytes()
+        do { _ = try px.frameBytes(0); Issue.record("80 bytes decoded to 900 MB") } catch let e as DICOMError {
+            #expect(e.code == .decodeFailed)
+            #expect(e.message.contains("cannot hold"), "\(e.message)")
+        }
+        #expect(peakResidentBytes() - before < 64 << 20)
+    }
+}

@@ -210,6 +210,13 @@ enum RLEDecoder {
         }
         var offsets = (0..<n).map { u32(4 + 4 * $0) }
         offsets.append(data.count)
+        // A PackBits run gives at most 128 bytes for 2 (PS3.5 G.3.1), so each segment needs at least
+        // 2 x ceil(pixels / 128) bytes: checked before the frame is allocated, so that a few bytes
+        // cannot claim the whole pixel limit.
+        let minimumSegment = 2 * ((pixels + 127) / 128)
+        guard data.count - 64 >= minimumSegment * segCount else {
+            throw DICOMError(.decodeFailed, "RLE frame of \(data.count) bytes cannot hold \(segCount) segment(s) of \(pixels) pixels (at least \(64 + minimumSegment * segCount) bytes)", tag: .pixelData)
+        }
         var out = [UInt8](repeating: 0, count: pixels * segCount)
         for seg in 0..<n {
             let a = offsets[seg], z = offsets[seg + 1]

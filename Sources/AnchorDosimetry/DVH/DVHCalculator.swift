@@ -36,6 +36,10 @@ public struct DVHCalculator: Sendable {
         guard dose.values.count == dose.grid.voxelCount else {
             throw DosimetryError(.invalidGeometry, "the dose grid has \(dose.values.count) values for \(dose.grid.voxelCount) voxels")
         }
+        // A non-finite dose (a Dose Grid Scaling of 1e300 overflows Float) would make the bin count NaN.
+        if let bad = dose.values.firstIndex(where: { !$0.isFinite }) {
+            throw DosimetryError(.invalidGeometry, "the dose grid holds a non-finite value at voxel \(bad) (Dose Grid Scaling or stored values out of range)")
+        }
         self.dose = dose
         self.options = options
         sampler = try GridSampler(grid: dose.grid, extent: options.gridExtent)
@@ -76,6 +80,10 @@ public struct DVHCalculator: Sendable {
         for (n, g) in geometries.enumerated() {
             guard case .success(let geo)? = g else { continue }
             let l = SamplingLattice.choose(for: geo, grid: grid, options: options)
+            if let problem = SamplingBounds.problem(geo, lattice: l, name: rois[n].name) {
+                geometries[n] = .failure(problem)
+                continue
+            }
             lattices[n] = l
             // Work of a plane: its cells times the pieces its slab is cut into (`sampleAligned`), for balance.
             let sK = max(grid.spacing.k, 1e-3)
@@ -221,6 +229,7 @@ public struct DVHCalculator: Sendable {
     public func mask(for roi: StructureSet.ROI) throws -> StructureMask {
         let geo = try StructureGeometry(roi: roi, grid: dose.grid, options: options)
         let lattice = SamplingLattice.choose(for: geo, grid: dose.grid, options: options)
+        if let problem = SamplingBounds.problem(geo, lattice: lattice, name: roi.name) { throw problem }
         let grid = dose.grid
         var dense = [Double](repeating: 0, count: grid.voxelCount)
         var acc = SampleAccumulator(binCount: 1, binWidth: binWidthGy)
