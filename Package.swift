@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(name: "anchor", dependencies: engineOnly ? ["AnchorCLI"] : ["AnchorCLI", "AnchorPlatformCLI"]),
         // Replays saved inputs normally; a libFuzzer entry point when built with
         // `swift build --product anchor-fuzz --sanitize=fuzzer -Xswiftc -DFUZZING`.
-        .executableTarget(name: "AnchorFuzz", dependencies: ["AnchorDICOM", "AnchorRT"]),
+        .executableTarget(name: "AnchorFuzz", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry"]),
         .target(name: "AnchorTestSupport", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorPhantoms", "CZlib"], path: "Tests/AnchorTestSupport"),
         .testTarget(name: "AnchorDICOMTests", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorTestSupport"], resources: [.copy("Regressions")]),
         .testTarget(name: "AnchorRTTests", dependencies: ["AnchorRT", "AnchorTestSupport"]),

@@ -9,8 +9,10 @@
 // - `dicom` (the default): parse, decode pixel frames, write, re-read, and the RT model;
 // - `zip`: the zip reader, then every entry it yields as `dicom`;
 // - `rt`: the bytes read as a data set and interpreted as an RT Dose and as an RT Structure Set whatever
-//   their SOP class, then the grid sampled, the contours walked and the two linked into a case.
+//   their SOP class, then the grid sampled, the contours walked, DVHs computed (a fuzzed structure set
+//   on a fixed dose grid, a fuzzed dose grid under a fixed structure) and the two linked into a case.
 import AnchorDICOM
+import AnchorDosimetry
 import AnchorRT
 import Foundation
 
@@ -94,6 +96,10 @@ func exerciseRT(_ bytes: [UInt8]) -> String {
         for p in [lo, hi, centre, lo - Vec3(1, 1, 1), hi + Vec3(1, 1, 1)] { _ = dose.dose(at: p) }
         _ = dose.maxValue
         for d in dose.storedDVHs { _ = d.data.count }
+        // A fixed 20 mm cube at the grid's centre, when the grid is small enough to keep the run fast.
+        if g.voxelCount <= 1 << 16, let calc = try? DVHCalculator(dose: dose, options: fuzzDVHOptions) {
+            _ = calc.compute([fixedCube(at: centre)])
+        }
         members.append(Case.Member(file: file, object: .dose(dose)))
         outcome.append("dose \(g.columns)x\(g.rows)x\(g.frames)")
     } catch {
@@ -104,6 +110,9 @@ func exerciseRT(_ bytes: [UInt8]) -> String {
         var points = 0
         for r in ss.rois { points += r.pointCount; _ = r.contours.map(\.geometricType) }
         _ = ss.referencedImageUIDs
+        if points <= 1 << 14, let calc = try? DVHCalculator(dose: fixedDose, options: fuzzDVHOptions) {
+            _ = calc.compute(ss.rois)
+        }
         members.append(Case.Member(file: file, object: .structureSet(ss)))
         outcome.append("structure set \(ss.rois.count) ROIs, \(points) points")
     } catch {
@@ -111,6 +120,35 @@ func exerciseRT(_ bytes: [UInt8]) -> String {
     }
     _ = Case.assemble(members)
     return outcome.joined(separator: "; ")
+}
+
+/// Serial DVHs, so that a crash is reported on the fuzzer's own thread, sampled coarsely and binned at
+/// 0.1 Gy so that one input costs milliseconds, not seconds, in the instrumented build.
+let fuzzDVHOptions: DVHOptions = {
+    var o = DVHOptions.default
+    o.parallel = false
+    o.targetSamplesPerStructure = 2_000
+    o.maximumSubdivisionsPerVoxel = 2
+    o.binWidthGy = 0.1
+    return o
+}()
+
+/// A 41 x 41 x 21 dose grid of 2.5 mm around the origin with a linear dose, for fuzzed structure sets.
+let fixedDose: DoseGrid = {
+    let grid = Grid3D(columns: 41, rows: 41, origin: Vec3(-50, -50, -25), spacingI: 2.5, spacingJ: 2.5,
+                      frameOffsets: (0..<21).map { Double($0) * 2.5 })
+    let values = (0..<grid.voxelCount).map { Float($0 % 41) * 0.1 }
+    return DoseGrid(grid: grid, values: values, sopInstanceUID: "2.25.1")
+}()
+
+/// A 20 mm cube of closed planar contours every 2 mm, centred on `c`.
+func fixedCube(at c: Vec3) -> StructureSet.ROI {
+    let contours = stride(from: -10.0, through: 10.0, by: 2.0).map { dz in
+        StructureSet.Contour(geometricType: .closedPlanar, points: [
+            Vec3(c.x - 10, c.y - 10, c.z + dz), Vec3(c.x + 10, c.y - 10, c.z + dz),
+            Vec3(c.x + 10, c.y + 10, c.z + dz), Vec3(c.x - 10, c.y + 10, c.z + dz)])
+    }
+    return StructureSet.ROI(number: 1, name: "CUBE", contours: contours)
 }
 
 #if FUZZING
