@@ -33,8 +33,13 @@ struct DVHHostileGeometryTests {
     }
 
     @Test func nanometreDoseGridSpacingIsRefused() throws {
-        let calc = try DVHCalculator(dose: Self.dose(spacing: 1e-6))
-        let r = calc.compute([Self.square(20, name: "PTV")])
+        do { _ = try DVHCalculator(dose: Self.dose(spacing: 1e-6)); Issue.record("1 nm dose grid accepted") } catch let e as DosimetryError {
+            #expect(e.code == .invalidGeometry)
+            #expect(e.message.contains("spacing"), "\(e.message)")
+        }
+        // Just above the floor, a structure needing too many rows is still skipped, not sampled.
+        let calc = try DVHCalculator(dose: Self.dose(spacing: 0.01))
+        let r = calc.compute([Self.square(50_000, name: "PTV")])
         #expect(r.skipped.first?.error.code == .invalidGeometry)
         #expect(r.skipped.first?.error.message.contains("sample rows") == true)
     }

@@ -36,6 +36,14 @@ public struct DVHCalculator: Sendable {
         guard dose.values.count == dose.grid.voxelCount else {
             throw DosimetryError(.invalidGeometry, "the dose grid has \(dose.values.count) values for \(dose.grid.voxelCount) voxels")
         }
+        // A voxel finer than 10 µm is no dose grid (the finest in radiotherapy are about 0.1 mm), and the
+        // sample lattice is never coarser than the grid: such a spacing would ask for samples by the billion.
+        let g = dose.grid
+        let frameSpacing = g.frames > 1 ? g.spacing.k : 1
+        guard g.spacingI >= SamplingBounds.minimumGridSpacingMM, g.spacingJ >= SamplingBounds.minimumGridSpacingMM,
+              frameSpacing >= SamplingBounds.minimumGridSpacingMM else {
+            throw DosimetryError(.invalidGeometry, "dose grid spacing \(g.spacingI) x \(g.spacingJ) x \(frameSpacing) mm is below \(SamplingBounds.minimumGridSpacingMM) mm")
+        }
         // A non-finite dose (a Dose Grid Scaling of 1e300 overflows Float) would make the bin count NaN.
         if let bad = dose.values.firstIndex(where: { !$0.isFinite }) {
             throw DosimetryError(.invalidGeometry, "the dose grid holds a non-finite value at voxel \(bad) (Dose Grid Scaling or stored values out of range)")
