@@ -81,7 +81,10 @@ let package = Package(
         .systemLibrary(name: "CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .target(name: "CAnchorCodecs", dependencies: ["COpenJPEG", "CLibJPEG"]),
         // SHA-256 and HMAC for de-identification from swift-crypto.
-        .target(name: "AnchorDICOM", dependencies: ["CCharLS", "CAnchorCodecs", .product(name: "Crypto", package: "swift-crypto")]),
+        // The system zlib: raw DEFLATE and CRC-32 for deflated data sets and zip archives.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // SHA-256 and HMAC for de-identification from swift-crypto.
+        .target(name: "AnchorDICOM", dependencies: ["CCharLS", "CAnchorCodecs", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AnchorRT", dependencies: ["AnchorDICOM"]),
         .target(name: "AnchorDosimetry", dependencies: ["AnchorRT"]),
         .target(
@@ -111,9 +114,9 @@ let package = Package(
         .executableTarget(name: "anchor", dependencies: engineOnly ? ["AnchorCLI"] : ["AnchorCLI", "AnchorPlatformCLI"]),
         // Replays saved inputs normally; a libFuzzer entry point when built with
         // `swift build --product anchor-fuzz --sanitize=fuzzer -Xswiftc -DFUZZING`.
-        .executableTarget(name: "AnchorFuzz", dependencies: ["AnchorDICOM", "AnchorRT"]),
-        .target(name: "AnchorTestSupport", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorPhantoms"], path: "Tests/AnchorTestSupport"),
-        .testTarget(name: "AnchorDICOMTests", dependencies: ["AnchorDICOM", "AnchorTestSupport"], resources: [.copy("Regressions")]),
+        .executableTarget(name: "AnchorFuzz", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry"]),
+        .target(name: "AnchorTestSupport", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorDosimetry", "AnchorPhantoms", "CZlib"], path: "Tests/AnchorTestSupport"),
+        .testTarget(name: "AnchorDICOMTests", dependencies: ["AnchorDICOM", "AnchorRT", "AnchorTestSupport"], resources: [.copy("Regressions")]),
         .testTarget(name: "AnchorRTTests", dependencies: ["AnchorRT", "AnchorPhantoms", "AnchorTestSupport"]),
         .testTarget(name: "AnchorDosimetryTests", dependencies: ["AnchorDosimetry", "AnchorTestSupport"]),
         .testTarget(name: "AnchorQATests", dependencies: ["AnchorQA", "AnchorTestSupport"]),

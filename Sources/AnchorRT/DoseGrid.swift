@@ -67,7 +67,9 @@ public struct DoseGrid: Sendable {
         self.summationType = "PLAN"
     }
 
-    public init(file: DICOMFile) throws {
+    /// Reads the grid of an RT Dose. Its size is checked against the Pixel Data present and against
+    /// `limits` (`maxPixelDataBytes`, `maxDoseGridVoxels`) before any voxel is allocated.
+    public init(file: DICOMFile, limits: ResourceLimits = .default) throws {
         let ds = file.dataSet
         let path = file.path
         guard let sop = file.sopInstanceUID else { throw RTError(.missingAttribute, "RT Dose has no SOP Instance UID", file: path, tag: .sopInstanceUID) }
@@ -95,7 +97,12 @@ public struct DoseGrid: Sendable {
                       doseScaling: d.double(.dvhDoseScaling) ?? 1, data: (try? d.decimals(.dvhData)) ?? [],
                       minimumDose: d.double(.dvhMinimumDose), maximumDose: d.double(.dvhMaximumDose), meanDose: d.double(.dvhMeanDose))
         }
-        guard let pixels = try PixelData(ds, transferSyntax: file.transferSyntax) else {
+        let pixelData: PixelData?
+        do { pixelData = try PixelData(ds, transferSyntax: file.transferSyntax, limits: limits) } catch var e as DICOMError {
+            e.file = e.file ?? path
+            throw e
+        }
+        guard let pixels = pixelData else {
             throw RTError(.missingAttribute, "RT Dose has no Pixel Data (a DVH-only dose is not a grid)", file: path, tag: .pixelData)
         }
         let ipp = try ds.requireDoubles(.imagePositionPatient, count: 3, file: path, what: "Image Position (Patient)")
@@ -132,7 +139,15 @@ public struct DoseGrid: Sendable {
         grid = Grid3D(columns: pixels.columns, rows: pixels.rows, origin: origin, rowDirection: rowDir, columnDirection: colDir,
                       spacingI: ps[1], spacingJ: ps[0], frameOffsets: offsets)
         let plane = pixels.rows * pixels.columns
-        var values = [Float](repeating: 0, count: plane * pixels.frames)
+        // Checked before the grid is allocated (PixelData has already compared the declared size with the
+        // bytes present); a dose grid is one sample per voxel (PS3.3 C.8.8.3.4.1).
+        guard pixels.samplesPerPixel == 1 else {
+            throw RTError(.invalidGeometry, "RT Dose has \(pixels.samplesPerPixel) samples per pixel; a dose grid has 1 (PS3.3 C.8.8.3.4.1)", file: path, tag: .samplesPerPixel)
+        }
+        guard let voxels = ResourceLimits.product(plane, pixels.frames), voxels <= limits.maxDoseGridVoxels else {
+            throw RTError(.limitExceeded, "RT Dose grid of \(pixels.columns)x\(pixels.rows)x\(pixels.frames) voxels is above the limit of \(limits.maxDoseGridVoxels) voxels", file: path, tag: .pixelData)
+        }
+        var values = [Float](repeating: 0, count: voxels)
         let scale = doseGridScaling
         for k in 0..<pixels.frames {
             let stored = try pixels.storedValues(frame: k)

@@ -21,7 +21,8 @@ public struct ImageSlice: Sendable {
     public var instanceNumber: Int?
     public var pixels: PixelData?
 
-    public init(file: DICOMFile) throws {
+    /// Reads the geometry of one image; its Pixel Data's declared size is checked against `limits`.
+    public init(file: DICOMFile, limits: ResourceLimits = .default) throws {
         let ds = file.dataSet
         let path = file.path
         guard let sop = file.sopInstanceUID else { throw RTError(.missingAttribute, "image has no SOP Instance UID", file: path, tag: .sopInstanceUID) }
@@ -49,7 +50,10 @@ public struct ImageSlice: Sendable {
         rescaleSlope = ds.double(.rescaleSlope) ?? 1
         rescaleIntercept = ds.double(.rescaleIntercept) ?? 0
         instanceNumber = ds.int(.instanceNumber)
-        pixels = try PixelData(ds, transferSyntax: file.transferSyntax)
+        do { pixels = try PixelData(ds, transferSyntax: file.transferSyntax, limits: limits) } catch var e as DICOMError {
+            e.file = e.file ?? path
+            throw e
+        }
     }
 
     public var normal: Vec3 { rowDirection.cross(columnDirection) }
@@ -129,11 +133,16 @@ public struct ImageVolume: Sendable {
     public var minStoredValue: Double
     public var maxStoredValue: Double
 
-    /// Decodes every slice's pixels into one volume; slices are decoded in parallel.
-    public init(series: ImageSeries) throws {
+    /// Decodes every slice's pixels into one volume; slices are decoded in parallel. The volume's size
+    /// is checked against `limits.maxVolumeVoxels` before it is allocated.
+    public init(series: ImageSeries, limits: ResourceLimits = .default) throws {
         grid = series.grid
         let plane = grid.columns * grid.rows
         let slices = series.slices
+        guard let total = ResourceLimits.product(plane, slices.count), total <= limits.maxVolumeVoxels else {
+            throw RTError(.limitExceeded, "image volume of \(grid.columns)x\(grid.rows)x\(slices.count) voxels is above the limit of \(limits.maxVolumeVoxels) voxels",
+                          file: slices.first?.file)
+        }
         var mins = [Double](repeating: .infinity, count: slices.count)
         var maxs = [Double](repeating: -.infinity, count: slices.count)
         let errors = ErrorBox()

@@ -17,7 +17,13 @@ public struct PixelData: Sendable {
     let isLittleEndian: Bool
 
     /// Reads the Image Pixel attributes; nil when the data set has no Pixel Data (7FE0,0010).
-    public init?(_ ds: DataSet, transferSyntax: TransferSyntax) throws {
+    ///
+    /// The size the attributes declare is checked here, before anything is decoded: Rows × Columns ×
+    /// Samples per Pixel × Bits Allocated × Number of Frames must fit `limits.maxPixelDataBytes`, native
+    /// Pixel Data must hold that many bytes (PS3.5 8.1.1), and encapsulated Pixel Data must have at least
+    /// one fragment per frame (PS3.5 A.4: a fragment holds data of one frame only). So a header of a few
+    /// bytes that declares gigabytes is refused with an error, never allocated.
+    public init?(_ ds: DataSet, transferSyntax: TransferSyntax, limits: ResourceLimits = .default) throws {
         guard let e = ds[.pixelData] else { return nil }
         element = e
         self.transferSyntax = transferSyntax
@@ -36,6 +42,36 @@ public struct PixelData: Sendable {
         }
         guard [1, 8, 16, 32, 64].contains(bitsAllocated) else {
             throw DICOMError(.invalidValue, "Bits Allocated \(bitsAllocated) is not supported", offset: e.offset, tag: .bitsAllocated)
+        }
+        guard samplesPerPixel <= 4 else {
+            // PS3.3 C.7.6.3.1.1: 1 (monochrome, palette) or 3 (RGB, YBR); 4 was allowed in retired forms.
+            throw DICOMError(.invalidValue, "Samples per Pixel \(samplesPerPixel) is not 1, 3 or 4", offset: e.offset, tag: .samplesPerPixel)
+        }
+        try checkSize(limits)
+    }
+
+    /// The checks of `init` on the declared size: see there.
+    private func checkSize(_ limits: ResourceLimits) throws {
+        let shape = "\(frames) frame(s) of \(rows)x\(columns)x\(samplesPerPixel) at \(bitsAllocated) bits"
+        // Decoded size, with each multiplication checked: 65535 x 65535 x 2^31 frames must not wrap.
+        guard let decoded = ResourceLimits.product(rows, columns, samplesPerPixel, max(1, bitsAllocated / 8), frames),
+              decoded <= limits.maxPixelDataBytes else {
+            let size = ResourceLimits.product(rows, columns, samplesPerPixel, max(1, bitsAllocated / 8), frames).map { ResourceLimits.describe(bytes: $0) } ?? "more than 8 EiB"
+            throw DICOMError(.limitExceeded, "Pixel Data declares \(shape) (\(size) decoded), above the limit of \(ResourceLimits.describe(bytes: limits.maxPixelDataBytes)); the element holds \(element.valueLength) bytes",
+                             offset: element.offset, tag: .pixelData)
+        }
+        switch element.value {
+        case .bytes(let all):
+            // Bits Allocated 1 packs eight pixels per byte (PS3.5 8.1.1); otherwise whole bytes per sample.
+            let needed = bitsAllocated == 1 ? (rows * columns * samplesPerPixel * frames + 7) / 8 : decoded
+            guard needed <= all.count else { throw short(all.count, need: needed) }
+        case .fragments(_, let fragments):
+            guard frames <= max(1, fragments.count) else {
+                throw DICOMError(.invalidValue, "encapsulated Pixel Data has \(fragments.count) fragment(s) for \(frames) frames; each frame needs at least one (PS3.5 A.4)",
+                                 offset: element.offset, tag: .pixelData)
+            }
+        case .sequence:
+            break
         }
     }
 
@@ -186,6 +222,13 @@ enum RLEDecoder {
         }
         var offsets = (0..<n).map { u32(4 + 4 * $0) }
         offsets.append(data.count)
+        // A PackBits run gives at most 128 bytes for 2 (PS3.5 G.3.1), so each segment needs at least
+        // 2 x ceil(pixels / 128) bytes: checked before the frame is allocated, so that a few bytes
+        // cannot claim the whole pixel limit.
+        let minimumSegment = 2 * ((pixels + 127) / 128)
+        guard data.count - 64 >= minimumSegment * segCount else {
+            throw DICOMError(.decodeFailed, "RLE frame of \(data.count) bytes cannot hold \(segCount) segment(s) of \(pixels) pixels (at least \(64 + minimumSegment * segCount) bytes)", tag: .pixelData)
+        }
         var out = [UInt8](repeating: 0, count: pixels * segCount)
         for seg in 0..<n {
             let a = offsets[seg], z = offsets[seg + 1]

@@ -36,6 +36,18 @@ public struct DVHCalculator: Sendable {
         guard dose.values.count == dose.grid.voxelCount else {
             throw DosimetryError(.invalidGeometry, "the dose grid has \(dose.values.count) values for \(dose.grid.voxelCount) voxels")
         }
+        // A voxel finer than 10 µm is no dose grid (the finest in radiotherapy are about 0.1 mm), and the
+        // sample lattice is never coarser than the grid: such a spacing would ask for samples by the billion.
+        let g = dose.grid
+        let frameSpacing = g.frames > 1 ? g.spacing.k : 1
+        guard g.spacingI >= SamplingBounds.minimumGridSpacingMM, g.spacingJ >= SamplingBounds.minimumGridSpacingMM,
+              frameSpacing >= SamplingBounds.minimumGridSpacingMM else {
+            throw DosimetryError(.invalidGeometry, "dose grid spacing \(g.spacingI) x \(g.spacingJ) x \(frameSpacing) mm is below \(SamplingBounds.minimumGridSpacingMM) mm")
+        }
+        // A non-finite dose (a Dose Grid Scaling of 1e300 overflows Float) would make the bin count NaN.
+        if let bad = dose.values.firstIndex(where: { !$0.isFinite }) {
+            throw DosimetryError(.invalidGeometry, "the dose grid holds a non-finite value at voxel \(bad) (Dose Grid Scaling or stored values out of range)")
+        }
         self.dose = dose
         self.options = options
         sampler = try GridSampler(grid: dose.grid, extent: options.gridExtent)
@@ -83,6 +95,10 @@ public struct DVHCalculator: Sendable {
         for (n, g) in geometries.enumerated() {
             guard case .success(let geo)? = g else { continue }
             let l = SamplingLattice.choose(for: geo, grid: grid, options: options)
+            if let problem = SamplingBounds.problem(geo, lattice: l, name: rois[n].name) {
+                geometries[n] = .failure(problem)
+                continue
+            }
             lattices[n] = l
             // Work of a plane: its cells times the pieces its slab is cut into (`sampleAligned`), for balance.
             let sK = max(grid.spacing.k, 1e-3)
@@ -258,6 +274,7 @@ public struct DVHCalculator: Sendable {
     public func mask(for roi: StructureSet.ROI) throws -> StructureMask {
         let geo = try StructureGeometry(roi: roi, grid: dose.grid, options: options)
         let lattice = SamplingLattice.choose(for: geo, grid: dose.grid, options: options)
+        if let problem = SamplingBounds.problem(geo, lattice: lattice, name: roi.name) { throw problem }
         let grid = dose.grid
         var dense = [Double](repeating: 0, count: grid.voxelCount)
         var acc = SampleAccumulator(binCount: 1, binWidth: binWidthGy)
