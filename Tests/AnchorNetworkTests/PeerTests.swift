@@ -127,6 +127,8 @@ import Testing
     import sys, os
     from pynetdicom import AE, evt, AllStoragePresentationContexts
     port, out = int(sys.argv[1]), sys.argv[2]
+    # "implicit" as a third argument: accept implicit VR little endian only, so the sender must convert.
+    syntaxes = ["1.2.840.10008.1.2"] if sys.argv[3:] == ["implicit"] else ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"]
     def on_store(event):
         # The data set exactly as received, behind a file meta group: nothing re-encoded.
         meta = event.file_meta
@@ -141,7 +143,7 @@ import Testing
     ae = AE(ae_title="PYNETDICOM")
     # Explicit VR first: pynetdicom accepts in its own order, and the files are explicit VR little endian.
     for cx in AllStoragePresentationContexts:
-        ae.add_supported_context(cx.abstract_syntax, ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"])
+        ae.add_supported_context(cx.abstract_syntax, syntaxes)
     ae.add_supported_context("1.2.840.10008.1.1")
     print("ready", flush=True)
     ae.start_server(("127.0.0.1", port), block=True, evt_handlers=[(evt.EVT_C_STORE, on_store)])
@@ -165,5 +167,46 @@ import Testing
         }
         #expect(results.allSatisfy { $0.isSuccess }, "\(server.text)")
         try expectSameDataSets(sent: files, receivedIn: out)
+    }
+
+    static let pydicomCompare = """
+    import sys, os
+    from pydicom import dcmread
+    original_dir, received_dir = sys.argv[1], sys.argv[2]
+    received = {}
+    for name in os.listdir(received_dir):
+        ds = dcmread(os.path.join(received_dir, name))
+        received[str(ds.SOPInstanceUID)] = ds
+    bad = 0
+    for path in sys.argv[3:]:
+        a = dcmread(path)
+        b = received.get(str(a.SOPInstanceUID))
+        if b is None or str(b.file_meta.TransferSyntaxUID) != "1.2.840.10008.1.2" or a != b:
+            bad += 1
+            print("differs", path)
+    print("compared", len(sys.argv) - 3, "differing", bad)
+    sys.exit(1 if bad else 0)
+    """
+
+    @Test func anchorConvertsToImplicitVRForPynetdicomAndPydicomReadsTheSameValues() async throws {
+        guard let python = pynetdicomPython else { print(Self.pynetdicomMissing); return }
+        let files = try phantomCaseFiles()
+        let out = Fixtures.temporaryDirectory("anchor-pynetdicom-implicit")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let port = freePort()
+        let server = try BackgroundProcess(python, ["-c", Self.pynetdicomSCP, String(port), out, "implicit"])
+        defer { server.stop() }
+        #expect(waitForListener(port: port))
+        let config = SCUConfiguration(host: "127.0.0.1", port: port, calledAETitle: "PYNETDICOM", callingAETitle: "ANCHOR")
+        let objects = try files.map { try OutgoingObject(path: $0) }
+        let contexts = try SCUAssociation.contexts(for: objects.map { ($0.sopClassUID, $0.proposedSyntaxes) })
+        let results = try await SCUAssociation.withAssociation(config, contexts: contexts) { a in
+            try await objects.asyncMap { try await a.store($0) }
+        }
+        #expect(results.allSatisfy { $0.isSuccess && $0.transferSyntax == NetworkTransferSyntax.implicitVRLittleEndian }, "\(server.text)")
+        // pydicom decodes the converted files to the same values as the originals, element by element.
+        let r = try await Task.detached { try ProcessRunner.run(python, ["-c", Self.pydicomCompare, "", out] + files) }.value
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("compared \(files.count) differing 0"))
     }
 }
