@@ -146,39 +146,39 @@ enum JPEGLosslessDecoder {
             } else {
                 let widths = image.widths, offsets = image.offsets
                 try image.samples.withUnsafeMutableBufferPointer { all in
-                let base = all.baseAddress!
-                for r in firstRow..<intervalEnd {
-                    for mx in 0..<mcusPerLine {
-                        for (k, sc) in scan.components.enumerated() {
-                            let comp = frame.components[sc.index]
-                            let w = widths[sc.index]
-                            let plane = base + offsets[sc.index]
-                            for v in 0..<comp.v {
-                                let y = r * comp.v + v
-                                let firstLine = y == firstRow * comp.v
-                                for h in 0..<comp.h {
-                                    let x = mx * comp.h + h
-                                    let i = y * w + x
-                                    let px: Int32
-                                    if firstLine {
-                                        px = x == 0 ? initial : Int32(plane[i - 1])
-                                    } else if x == 0 {
-                                        px = Int32(plane[i - w])
-                                    } else {
-                                        px = predict(predictor, ra: Int32(plane[i - 1]), rb: Int32(plane[i - w]), rc: Int32(plane[i - w - 1]))
+                    let base = all.baseAddress!
+                    for r in firstRow..<intervalEnd {
+                        for mx in 0..<mcusPerLine {
+                            for (k, sc) in scan.components.enumerated() {
+                                let comp = frame.components[sc.index]
+                                let w = widths[sc.index]
+                                let plane = base + offsets[sc.index]
+                                for v in 0..<comp.v {
+                                    let y = r * comp.v + v
+                                    let firstLine = y == firstRow * comp.v
+                                    for h in 0..<comp.h {
+                                        let x = mx * comp.h + h
+                                        let i = y * w + x
+                                        let px: Int32
+                                        if firstLine {
+                                            px = x == 0 ? initial : Int32(plane[i - 1])
+                                        } else if x == 0 {
+                                            px = Int32(plane[i - w])
+                                        } else {
+                                            px = predict(predictor, ra: Int32(plane[i - 1]), rb: Int32(plane[i - w]), rc: Int32(plane[i - w - 1]))
+                                        }
+                                        guard let t = reader.decode(huff[k]) else {
+                                            throw codecError(codec, "invalid Huffman code in line \(y) of component \(comp.id)")
+                                        }
+                                        guard t <= 16 else { throw codecError(codec, "difference category \(t) exceeds 16 (T.81 Table H.2)") }
+                                        let diff = t == 16 ? 32768 : reader.receiveExtend(t)
+                                        plane[i] = UInt16(truncatingIfNeeded: px &+ Int32(diff))
                                     }
-                                    guard let t = reader.decode(huff[k]) else {
-                                        throw codecError(codec, "invalid Huffman code in line \(y) of component \(comp.id)")
-                                    }
-                                    guard t <= 16 else { throw codecError(codec, "difference category \(t) exceeds 16 (T.81 Table H.2)") }
-                                    let diff = t == 16 ? 32768 : reader.receiveExtend(t)
-                                    plane[i] = UInt16(truncatingIfNeeded: px &+ Int32(diff))
                                 }
                             }
                         }
+                        if reader.overran { break }
                     }
-                    if reader.overran { break }
-                }
                 }
             }
             if reader.overran {
