@@ -110,16 +110,17 @@ public enum CaseQA {
     }
 
     /// Grades `c` against `p` with the DVHs of every structure (for the `anchor dvh` document too).
-    /// `prescriptionGy` and `fractions` are those given with the submission (nil: the plan's, else the protocol's).
+    /// `prescriptionGy` and `fractions` are those given with the submission (nil: the plan's, else the protocol's);
+    /// `sex` is Patient's Sex (`F`, `M`) for the late-effect estimates, nil when unknown.
     public static func run(_ c: Case, protocol p: TreatmentProtocol, age: (years: Double, source: AgeSource)?, prescriptionGy: Double? = nil,
-                           fractions: Int? = nil, generator: String = "Anchor") throws -> CaseQAResult {
+                           fractions: Int? = nil, sex: String? = nil, generator: String = "Anchor") throws -> CaseQAResult {
         let grading = try CaseGrading(c)
         // One DVH computation for every structure serves both documents.
         let calculator = try DVHCalculator(dose: grading.dose)
         let all = calculator.compute(structureSet: grading.structureSet)
         let report = try grade(grading, protocol: p, prescription: prescriptionGy.map { ($0, .submission) },
                                fractions: fractions.map { ($0, .submission) }, age: age, summary: grading.summary(path: nil), generator: generator,
-                               sex: LateEffectEvaluator.patientSex(c.members.map(\.file)))
+                               sex: sex)
         let context = report.evaluation.context
         let inputs = DVHInputs(dose: grading.dose, structureSet: grading.structureSet, plan: grading.plan)
         let rxContext = context.prescriptionGy.map { calculator.prescriptionContext(prescriptionGy: $0) }
