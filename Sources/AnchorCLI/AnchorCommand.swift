@@ -7,7 +7,8 @@ public struct AnchorCommand: AsyncParsableCommand {
     /// The engine's commands: they need no server, database or web stack.
     static let engineCommands: [any ParsableCommand.Type] = [
         InspectCommand.self, DVHCommand.self, CheckCommand.self, ProtocolsCommand.self, DeidCommand.self,
-        PhantomCommand.self, GammaCommand.self,
+        PhantomCommand.self, GammaCommand.self, ServicesCommand.self, EchoCommand.self, SendCommand.self,
+        ReceiveCommand.self, ContoursCommand.self,
     ]
 
     /// Commands added by other modules (the platform's `serve`, `demo`, `admin`) before `runAsync()`.

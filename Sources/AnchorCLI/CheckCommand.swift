@@ -17,8 +17,24 @@ struct CheckCommand: ParsableCommand {
         document (--json), or writes a self-contained HTML report (--html FILE).
 
         Percent-of-prescription limits use --prescription, else the plan's prescription, else the \
-        protocol's prescription_gy; the output says which. Age-banded constraints use --age, else \
-        Patient's Age (0010,1010), else every band is evaluated and the output says so.
+        protocol's prescription_gy; a limit on a target the protocol gives its own prescription \
+        (prescriptions: PTV_High: 54) uses the plan's prescription to that target's ROI, else the \
+        protocol's. The number of fractions comes from --fractions, else the plan, else the protocol. When \
+        the plan's dose per fraction differs from the one the protocol assumes (2 Gy unless stated), limits \
+        in Gy are applied to the voxel-wise EQD2 dose. The output says where each of these came from. \
+        Age-banded constraints use --age, else Patient's Age (0010,1010); with no age known only \
+        constraints without an age band are graded, and the output says so.
+
+        A constraint is not graded (not evaluable, with the reason) when its structure is less than \
+        --minimum-coverage percent inside the dose grid, when the dose is not in Gy, not PHYSICAL or \
+        EFFECTIVE, not a plan sum (BEAM doses making the plan's complete set of beams are summed first), \
+        lacks Dose Units or Dose Grid Scaling, or is on another frame of reference than the structure set.
+
+        Beside the grades (never as grades), each contoured organ that a late-effect model of the \
+        library covers gets the model's risk estimate at its dose in EQD2 (fractions from the plan), \
+        or "outside the model's range" with the reason: `late_effects` in --json, a section of the \
+        report. --chemotherapy names the agents given (methotrexate shifts the IQ model, platinum takes \
+        hearing outside its model ...); without it the estimates say what they assume.
 
         Exit status: 0 when the plan was graded (whatever the grades), 64 for an unknown protocol id \
         (the valid ids are listed), 65 for input that cannot be read or graded (including a malformed \
@@ -38,6 +54,15 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Prescription dose in Gy for percent-of-prescription limits (overrides the plan and protocol).")
     var prescription: Double?
 
+    @Option(name: .customLong("chemotherapy"),
+            help: "Chemotherapy given, for the late-effect estimates (repeatable or comma-separated): \(LateEffectContext.knownAgents.sorted().joined(separator: ", ")).")
+    var chemotherapy: [String] = []
+    @Option(help: "Number of fractions of the plan (overrides the plan and protocol).")
+    var fractions: Int?
+
+    @Option(name: .customLong("minimum-coverage"), help: "Least percentage of a structure inside the dose grid for its constraints to be graded.")
+    var minimumCoverage: Double = 100 * GradingOptions.default.minimumCoveredFraction
+
     @Flag(help: "Print one JSON document (snake_case keys) instead of text.")
     var json = false
 
@@ -48,6 +73,11 @@ struct CheckCommand: ParsableCommand {
         if json && html != nil { throw ValidationError("--json and --html cannot be used together") }
         if let a = age, !(a >= 0 && a < 150) { throw ValidationError("--age must be a number of years between 0 and 150") }
         if let p = prescription, !(p > 0 && p.isFinite) { throw ValidationError("--prescription must be a positive dose in Gy") }
+        for a in chemotherapyAgents ?? [] where !LateEffectContext.knownAgents.contains(a) {
+            throw ValidationError("--chemotherapy '\(a)' is not known; valid: \(LateEffectContext.knownAgents.sorted().joined(separator: ", "))")
+        }
+        if let n = fractions, n < 1 { throw ValidationError("--fractions must be a whole number of at least 1") }
+        if !(minimumCoverage > 0 && minimumCoverage <= 100) { throw ValidationError("--minimum-coverage must be a percentage above 0 and at most 100") }
     }
 
     func run() throws {
@@ -89,10 +119,8 @@ struct CheckCommand: ParsableCommand {
             throw ExitCode(ExitStatus.dataError)
         }
         let grading: CaseGrading
-        let provider: DVHMetricProvider
         do {
             grading = try CaseGrading(chosen)
-            provider = try grading.provider(for: definition)
         } catch let e as QAError {
             printError("error: \(e)")
             throw ExitCode(ExitStatus.dataError)
@@ -104,8 +132,18 @@ struct CheckCommand: ParsableCommand {
         if let m = mergedNote { summary.problems.insert(m, at: 0) }
         else if cases.count > 1 { summary.problems.append("\(cases.count) cases under the path; graded patient \(chosen.patientID ?? "?")") }
         for f in loaded.failures { summary.problems.append("\(f.file) could not be read: \(f.message)") }
-        let report = CaseQA.grade(grading, provider: provider, protocol: definition, prescriptionGy: prescription, age: ageGiven,
-                                  summary: summary, generator: "Anchor \(AnchorCommand.configuration.version)")
+        var options = GradingOptions()
+        options.minimumCoveredFraction = minimumCoverage / 100
+        let report: QAReport
+        do {
+            report = try CaseQA.grade(grading, protocol: definition, prescription: prescription.map { ($0, .commandLine) },
+                                      fractions: fractions.map { ($0, .commandLine) }, age: ageGiven, summary: summary,
+                                      generator: "Anchor \(AnchorCommand.configuration.version)", options: options,
+                                      sex: LateEffectEvaluator.patientSex(caseFiles), chemotherapy: chemotherapyAgents)
+        } catch let e as QAError {
+            printError("error: \(e)")
+            throw ExitCode(ExitStatus.dataError)
+        }
         let evaluation = report.evaluation
         if json {
             print(report.json.serialized())
@@ -120,5 +158,11 @@ struct CheckCommand: ParsableCommand {
         } else {
             print(report.text, terminator: "")
         }
+    }
+
+    /// The agents of --chemotherapy, lowercase; nil when the option is not given (unknown).
+    var chemotherapyAgents: Set<String>? {
+        guard !chemotherapy.isEmpty else { return nil }
+        return Set(chemotherapy.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
     }
 }

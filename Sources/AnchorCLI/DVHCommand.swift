@@ -32,6 +32,14 @@ struct DVHCommand: ParsableCommand {
           GI         Paddick gradient PIV_half / PIV, with a prescription
         The prescription comes from --prescription, else from the plan among the inputs.
 
+        --eqd2 ALPHA_BETA --fractions N gives EQD2 DVHs: every voxel's dose D becomes \
+        D (D/N + ALPHA_BETA) / (2 + ALPHA_BETA) before sampling (linear-quadratic model, Withers 1983). \
+        --dose-sampling voxel-centre takes the dose at the dose grid's voxel centres inside each contour \
+        plane (the convention of many planning systems and dicompyler-core) instead of trilinear \
+        interpolation on a sub-voxel lattice. When the RT Dose holds the planning system's DVHs (DVH \
+        Sequence), --json adds them per structure as tps_dvh. A dose on another frame of reference than \
+        the structure set is flagged: their coordinates are not known to be one system.
+
         Output: a table, or --json (one document, snake_case keys; each structure's "dvh" is cumulative: \
         volume_cc[i] is the volume receiving at least dose_gy[i]), or --csv (one row per structure).
 
@@ -52,6 +60,15 @@ struct DVHCommand: ParsableCommand {
 
     @Option(help: "Prescription dose in Gy, for CI and GI (default: the plan's).")
     var prescription: Double?
+
+    @Option(help: "α/β in Gy: compute EQD2 DVHs (with --fractions).")
+    var eqd2: Double?
+
+    @Option(help: "Number of fractions, for --eqd2.")
+    var fractions: Int?
+
+    @Option(name: .customLong("dose-sampling"), help: "How dose is sampled: trilinear (default) or voxel-centre.")
+    var doseSampling: String = DVHOptions.DoseSampling.trilinear.rawValue
 
     @Flag(help: "Print one JSON document instead of a table.")
     var json = false
@@ -79,6 +96,12 @@ struct DVHCommand: ParsableCommand {
         if let p = prescription, !(p > 0 && p.isFinite) { throw ValidationError("--prescription must be a positive dose in Gy") }
         if !(dvhStep >= 0 && dvhStep.isFinite) { throw ValidationError("--dvh-step must be 0 or a positive dose in Gy") }
         if !(binWidth > 0 && binWidth.isFinite) { throw ValidationError("--bin-width must be a positive dose in Gy") }
+        if let ab = eqd2 {
+            guard ab > 0 && ab.isFinite else { throw ValidationError("--eqd2 must be a positive α/β in Gy") }
+            guard let n = fractions, n >= 1 else { throw ValidationError("--eqd2 needs --fractions N (at least 1)") }
+        } else if fractions != nil {
+            throw ValidationError("--fractions is used with --eqd2 ALPHA_BETA")
+        }
         _ = try parsedOptions()
     }
 
@@ -91,8 +114,12 @@ struct DVHCommand: ParsableCommand {
         guard let g = DVHOptions.GridExtent(rawValue: gridExtent.replacingOccurrences(of: "-", with: "_")) else {
             throw ValidationError("--grid-extent is voxel-centres or voxel-edges, not '\(gridExtent)'")
         }
+        guard let d = DVHOptions.DoseSampling(rawValue: doseSampling.replacingOccurrences(of: "_", with: "-")) else {
+            throw ValidationError("--dose-sampling is trilinear or voxel-centre, not '\(doseSampling)'")
+        }
         o.endCap = e
         o.gridExtent = g
+        o.doseSampling = d
         return o
     }
 
@@ -105,7 +132,7 @@ struct DVHCommand: ParsableCommand {
         if !loaded.missingPaths.isEmpty { throw ExitCode(ExitStatus.noInput) }
         for f in loaded.failures { printError("\(f.file): \(f.message)") }
 
-        let inputs: DVHInputs
+        var inputs: DVHInputs
         do {
             inputs = try DVHInputs.select(from: loaded.members)
         } catch let e as DosimetryError {
@@ -116,6 +143,13 @@ struct DVHCommand: ParsableCommand {
             }
         }
 
+        if let ab = eqd2, let n = fractions {
+            do { inputs.dose = try EQD2.grid(inputs.dose, fractions: n, alphaBetaGy: ab) } catch let e as DosimetryError {
+                printError("anchor dvh: \(e.message)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            inputs.warnings.append("EQD2 DVHs (α/β \(ab) Gy, \(n) fractions): every dose below is an EQD2 in Gy")
+        }
         let calculator: DVHCalculator
         do { calculator = try DVHCalculator(dose: inputs.dose, options: try parsedOptions()) } catch let e as DosimetryError {
             printError("anchor dvh: \(inputs.dose.file ?? "dose"): \(e.message)")
@@ -145,8 +179,12 @@ struct DVHCommand: ParsableCommand {
         }
 
         if json {
+            var eqd2JSON = JSON.null
+            if let ab = eqd2 { eqd2JSON = .object([("alpha_beta_gy", .number(ab)), ("fractions", JSON.from(fractions))]) }
+            let extraJSON: [(String, JSON)] = [("eqd2", eqd2JSON), ("dose_sampling", .string(doseSampling))]
             let doc = report.json(inputs: inputs, metricsFor: metricsFor, prescription: context, prescriptionSource: source,
-                                  dvhStepGy: dvhStep > 0 ? dvhStep : nil, extraWarnings: warnings + loaded.failures.map { "\($0.file): \($0.message)" })
+                                  dvhStepGy: dvhStep > 0 ? dvhStep : nil, extraWarnings: warnings + loaded.failures.map { "\($0.file): \($0.message)" },
+                                  extra: extraJSON)
             print(doc.serialized())
         } else if csv {
             print(Self.csv(report, metricsFor: metricsFor, requested: requested, prescription: context), terminator: "")

@@ -14,6 +14,12 @@ public struct DICOMError: Error, Sendable, CustomStringConvertible, Equatable {
         case decodeFailed = "decode_failed"
         case invalidValue = "invalid_value"
         case writeFailed = "write_failed"
+        /// A size declared or produced by the input is above a `ResourceLimits` value, or above what the
+        /// input holds: refused before it was allocated.
+        case limitExceeded = "limit_exceeded"
+        /// A zip archive that is damaged, or uses what the reader refuses (overlapping entries, unsafe
+        /// names, encryption, ZIP64).
+        case invalidArchive = "invalid_archive"
     }
 
     public var code: Code

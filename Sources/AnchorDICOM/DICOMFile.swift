@@ -28,15 +28,16 @@ public struct DICOMFile: Sendable {
     }
 
     /// Reads a file from disk.
-    public static func read(path: String) throws -> DICOMFile {
-        try DICOMFile(bytes: try readFileBytes(path), path: path)
+    public static func read(path: String, limits: ResourceLimits = .default) throws -> DICOMFile {
+        try DICOMFile(bytes: try readFileBytes(path), path: path, limits: limits)
     }
 
-    /// Parses the bytes of a Part 10 file (or of a bare data set).
-    public init(bytes: [UInt8], path: String? = nil) throws {
+    /// Parses the bytes of a Part 10 file (or of a bare data set). `limits` bounds the nesting of
+    /// sequences and the size a deflated data set may expand to.
+    public init(bytes: [UInt8], path: String? = nil, limits: ResourceLimits = .default) throws {
         self.path = path
         warnings = []
-        let parser = DataSetParser(bytes: bytes, path: path)
+        let parser = DataSetParser(bytes: bytes, path: path, maxDepth: limits.maxSequenceDepth)
         var pos = 0
         if bytes.count >= 132, bytes[128] == 0x44, bytes[129] == 0x49, bytes[130] == 0x43, bytes[131] == 0x4D {
             preamble = Array(bytes[0..<128])
@@ -76,15 +77,19 @@ public struct DICOMFile: Sendable {
         transferSyntax = syntax
 
         if syntax.isDeflated {
-            // Raw DEFLATE (PS3.5 A.5). Cap: 1032:1 is DEFLATE's limit, and 2 GB keeps Int math safe.
-            let cap = min(Int(Int32.max), max(1 << 20, (bytes.count - pos) * 1032))
+            // Raw DEFLATE (PS3.5 A.5), expanded no further than the limits allow for its size: a stream
+            // can expand about 1032 times, and a small file must not become hundreds of MB in memory.
+            let compressed = bytes.count - pos
+            let cap = limits.inflateAllowance(compressedBytes: compressed)
             let inflated: [UInt8]
             do {
                 inflated = try Inflater.inflate(bytes[pos...], maxOutput: cap)
+            } catch Inflater.Failure.tooLarge(_) {
+                throw DICOMError(.limitExceeded, "deflated data set of \(ResourceLimits.describe(bytes: compressed)) expands beyond \(ResourceLimits.describe(bytes: cap)) (limit: at most \(limits.maxInflateRatio) times its compressed size above \(ResourceLimits.describe(bytes: limits.inflateRatioFloorBytes)), never above \(ResourceLimits.describe(bytes: limits.maxInflatedBytes)))", file: path, offset: pos)
             } catch {
                 throw DICOMError(.decodeFailed, "deflated data set could not be inflated (\(error))", file: path, offset: pos)
             }
-            let p2 = DataSetParser(bytes: inflated, path: path)
+            let p2 = DataSetParser(bytes: inflated, path: path, maxDepth: limits.maxSequenceDepth)
             var q = 0
             dataSet = try p2.parseElements(pos: &q, end: inflated.count, mode: .top, explicit: true, little: true,
                                            encapsulated: false, depth: 0, charset: .default)

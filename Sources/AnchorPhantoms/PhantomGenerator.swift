@@ -20,6 +20,9 @@ public struct PhantomCase: Sendable {
     public var model: PhotonBeamModel
     /// File name (CT.0001.dcm, RS.dcm, RP.dcm, RD.dcm) and content, in that order.
     public var files: [(name: String, file: DICOMFile)]
+    /// Each beam's dose (Dose Summation Type BEAM, referencing its beam number), when asked for with
+    /// `generate(_:model:progress:beamDoses:)`; they sum to `dose` up to float rounding.
+    public var beamDoses: [DoseGrid] = []
 
     public func structure(_ name: String) -> PhantomStructure? { structures.first { $0.name == name } }
 
@@ -50,7 +53,7 @@ public struct PhantomCase: Sendable {
 public enum PhantomGenerator {
     /// Builds a case in memory: deterministic for a given spec (same bytes for the same seed).
     public static func generate(_ spec: PhantomSpec, model m: PhotonBeamModel = .standard,
-                                progress: (@Sendable (String) -> Void)? = nil) -> PhantomCase {
+                                progress: (@Sendable (String) -> Void)? = nil, beamDoses: Bool = false) -> PhantomCase {
         var rng = generator(for: spec)
         let site = model(spec, rng: &rng)
         let id = spec.patientID
@@ -189,9 +192,22 @@ public enum PhantomGenerator {
         files.append(("RS.dcm", RTWriter.structureSetFile(rs, context: context, referencedSeries: series, seriesInstanceUID: uid("rs-series"))))
         files.append(("RP.dcm", RTWriter.planFile(plan, context: context, seriesInstanceUID: uid("rp-series"))))
         files.append(("RD.dcm", RTWriter.doseFile(dose, context: context, referencedPlanUID: plan.sopInstanceUID, seriesInstanceUID: uid("rd-series"))))
-        return PhantomCase(spec: spec, context: context, diagnosis: site.diagnosis, structures: site.structures, ctGrid: ct, hounsfield: hu,
-                           structureSet: rs, plan: plan, dose: dose, prescriptionGy: site.prescriptionGy, fractions: site.fractions,
-                           model: m, files: files)
+        var perBeamDoses: [DoseGrid] = []
+        if beamDoses {
+            for (n, (b, w)) in zip(perBeam, weights).enumerated() {
+                var d = DoseGrid(grid: dg, values: b.map { Float(Double($0 * Float(w)) * scale) }, units: "GY",
+                                 sopInstanceUID: uid("rd-beam-\(n + 1)"), frameOfReferenceUID: context.frameOfReferenceUID)
+                d.summationType = "BEAM"
+                d.referencedPlanUIDs = [uid("rp")]
+                d.referencedBeamNumbers = [n + 1]
+                perBeamDoses.append(d)
+            }
+        }
+        var result = PhantomCase(spec: spec, context: context, diagnosis: site.diagnosis, structures: site.structures, ctGrid: ct, hounsfield: hu,
+                                 structureSet: rs, plan: plan, dose: dose, prescriptionGy: site.prescriptionGy, fractions: site.fractions,
+                                 model: m, files: files)
+        result.beamDoses = perBeamDoses
+        return result
     }
 
     /// The structures of the case `spec` describes (names, types, solids), without drawing the CT,

@@ -18,7 +18,17 @@ public struct DoseGrid: Sendable {
     /// PLAN, MULTI_PLAN, FRACTION, BEAM, BRACHY, CONTROL_POINT ...
     public var summationType: String?
     public var doseGridScaling: Double
+    /// False when the file had no Dose Units (3004,0002): `units` is then "GY" for display only, and the
+    /// dose is not graded (a Type 1 attribute, PS3.3 C.8.8.3).
+    public var unitsStated: Bool = true
+    /// False when the file had no Dose Grid Scaling (3004,000E): the stored values were taken unscaled
+    /// (factor 1) for display only, and the dose is not graded (Type 1C with Pixel Data, PS3.3 C.8.8.3).
+    public var scalingStated: Bool = true
     public var referencedPlanUIDs: [String]
+    /// Fraction groups and beams the dose is of (Referenced RT Plan Sequence > Referenced Fraction Group
+    /// Sequence > Referenced Beam Sequence, PS3.3 C.8.8.3: required for FRACTION and BEAM summations).
+    public var referencedFractionGroupNumbers: [Int] = []
+    public var referencedBeamNumbers: [Int] = []
     public var storedDVHs: [StoredDVH]
     /// True when Grid Frame Offset Vector was in its absolute form (first value not 0; C.8.8.3.2).
     public var frameOffsetsWereAbsolute: Bool
@@ -57,7 +67,9 @@ public struct DoseGrid: Sendable {
         self.summationType = "PLAN"
     }
 
-    public init(file: DICOMFile) throws {
+    /// Reads the grid of an RT Dose. Its size is checked against the Pixel Data present and against
+    /// `limits` (`maxPixelDataBytes`, `maxDoseGridVoxels`) before any voxel is allocated.
+    public init(file: DICOMFile, limits: ResourceLimits = .default) throws {
         let ds = file.dataSet
         let path = file.path
         guard let sop = file.sopInstanceUID else { throw RTError(.missingAttribute, "RT Dose has no SOP Instance UID", file: path, tag: .sopInstanceUID) }
@@ -66,17 +78,31 @@ public struct DoseGrid: Sendable {
         seriesInstanceUID = ds.string(.seriesInstanceUID)
         frameOfReferenceUID = ds.string(.frameOfReferenceUID)
         units = ds.string(.doseUnits) ?? "GY"
+        unitsStated = ds.string(.doseUnits) != nil
         doseType = ds.string(.doseType)
         summationType = ds.string(.doseSummationType)
         doseGridScaling = ds.double(.doseGridScaling) ?? 1
-        referencedPlanUIDs = ds.sequence(.referencedRTPlanSequence).compactMap { $0.string(.referencedSOPInstanceUID) }
+        scalingStated = ds.double(.doseGridScaling) != nil
+        let planRefs = ds.sequence(.referencedRTPlanSequence)
+        referencedPlanUIDs = planRefs.compactMap { $0.string(.referencedSOPInstanceUID) }
+        for r in planRefs {
+            for g in r.sequence(.referencedFractionGroupSequence) {
+                if let n = g.int(.referencedFractionGroupNumber) { referencedFractionGroupNumbers.append(n) }
+                referencedBeamNumbers += g.sequence(.referencedBeamSequence).compactMap { $0.int(.referencedBeamNumber) }
+            }
+        }
         storedDVHs = ds.sequence(.dvhSequence).map { d in
             StoredDVH(referencedROINumbers: d.sequence(.dvhReferencedROISequence).compactMap { $0.int(.referencedROINumber) },
                       type: d.string(.dvhType), doseUnits: d.string(.doseUnits), volumeUnits: d.string(.dvhVolumeUnits),
                       doseScaling: d.double(.dvhDoseScaling) ?? 1, data: (try? d.decimals(.dvhData)) ?? [],
                       minimumDose: d.double(.dvhMinimumDose), maximumDose: d.double(.dvhMaximumDose), meanDose: d.double(.dvhMeanDose))
         }
-        guard let pixels = try PixelData(ds, transferSyntax: file.transferSyntax) else {
+        let pixelData: PixelData?
+        do { pixelData = try PixelData(ds, transferSyntax: file.transferSyntax, limits: limits) } catch var e as DICOMError {
+            e.file = e.file ?? path
+            throw e
+        }
+        guard let pixels = pixelData else {
             throw RTError(.missingAttribute, "RT Dose has no Pixel Data (a DVH-only dose is not a grid)", file: path, tag: .pixelData)
         }
         let ipp = try ds.requireDoubles(.imagePositionPatient, count: 3, file: path, what: "Image Position (Patient)")
@@ -92,6 +118,8 @@ public struct DoseGrid: Sendable {
         frameOffsetsWereAbsolute = false
         if pixels.frames == 1 && offsets.isEmpty { offsets = [0] }
         warnings = []
+        if !unitsStated { warnings.append("Dose Units (3004,0002) is missing: values shown as GY, but the unit is not known") }
+        if !scalingStated { warnings.append("Dose Grid Scaling (3004,000E) is missing: stored values shown unscaled, but the scale is not known") }
         if offsets.count > pixels.frames {
             // Seen in files edited to fewer frames: keep the offsets of the frames present.
             warnings.append("Grid Frame Offset Vector has \(offsets.count) values for \(pixels.frames) frame(s); the first \(pixels.frames) used")
@@ -111,7 +139,15 @@ public struct DoseGrid: Sendable {
         grid = Grid3D(columns: pixels.columns, rows: pixels.rows, origin: origin, rowDirection: rowDir, columnDirection: colDir,
                       spacingI: ps[1], spacingJ: ps[0], frameOffsets: offsets)
         let plane = pixels.rows * pixels.columns
-        var values = [Float](repeating: 0, count: plane * pixels.frames)
+        // Checked before the grid is allocated (PixelData has already compared the declared size with the
+        // bytes present); a dose grid is one sample per voxel (PS3.3 C.8.8.3.4.1).
+        guard pixels.samplesPerPixel == 1 else {
+            throw RTError(.invalidGeometry, "RT Dose has \(pixels.samplesPerPixel) samples per pixel; a dose grid has 1 (PS3.3 C.8.8.3.4.1)", file: path, tag: .samplesPerPixel)
+        }
+        guard let voxels = ResourceLimits.product(plane, pixels.frames), voxels <= limits.maxDoseGridVoxels else {
+            throw RTError(.limitExceeded, "RT Dose grid of \(pixels.columns)x\(pixels.rows)x\(pixels.frames) voxels is above the limit of \(limits.maxDoseGridVoxels) voxels", file: path, tag: .pixelData)
+        }
+        var values = [Float](repeating: 0, count: voxels)
         let scale = doseGridScaling
         for k in 0..<pixels.frames {
             let stored = try pixels.storedValues(frame: k)

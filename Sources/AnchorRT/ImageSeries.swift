@@ -21,7 +21,8 @@ public struct ImageSlice: Sendable {
     public var instanceNumber: Int?
     public var pixels: PixelData?
 
-    public init(file: DICOMFile) throws {
+    /// Reads the geometry of one image; its Pixel Data's declared size is checked against `limits`.
+    public init(file: DICOMFile, limits: ResourceLimits = .default) throws {
         let ds = file.dataSet
         let path = file.path
         guard let sop = file.sopInstanceUID else { throw RTError(.missingAttribute, "image has no SOP Instance UID", file: path, tag: .sopInstanceUID) }
@@ -49,7 +50,10 @@ public struct ImageSlice: Sendable {
         rescaleSlope = ds.double(.rescaleSlope) ?? 1
         rescaleIntercept = ds.double(.rescaleIntercept) ?? 0
         instanceNumber = ds.int(.instanceNumber)
-        pixels = try PixelData(ds, transferSyntax: file.transferSyntax)
+        do { pixels = try PixelData(ds, transferSyntax: file.transferSyntax, limits: limits) } catch var e as DICOMError {
+            e.file = e.file ?? path
+            throw e
+        }
     }
 
     public var normal: Vec3 { rowDirection.cross(columnDirection) }
@@ -129,16 +133,21 @@ public struct ImageVolume: Sendable {
     public var minStoredValue: Double
     public var maxStoredValue: Double
 
-    /// Decodes every slice's pixels into one volume; slices are decoded in parallel.
-    public init(series: ImageSeries) throws {
+    /// Decodes every slice's pixels into one volume; slices are decoded in parallel. The volume's size
+    /// is checked against `limits.maxVolumeVoxels` before it is allocated.
+    public init(series: ImageSeries, limits: ResourceLimits = .default) throws {
         grid = series.grid
         let plane = grid.columns * grid.rows
         let slices = series.slices
+        guard let total = ResourceLimits.product(plane, slices.count), total <= limits.maxVolumeVoxels else {
+            throw RTError(.limitExceeded, "image volume of \(grid.columns)x\(grid.rows)x\(slices.count) voxels is above the limit of \(limits.maxVolumeVoxels) voxels",
+                          file: slices.first?.file)
+        }
         var mins = [Double](repeating: .infinity, count: slices.count)
         var maxs = [Double](repeating: -.infinity, count: slices.count)
         let errors = ErrorBox()
         // Uninitialised capacity: zero-filling 314 MB first took 117 of the 187 ms of reading a
-        // 300-slice 512x512 series (bench/read-series.sh, kernel page faults on a single thread);
+        // 300-slice 512x512 series (bench/read-series/run.sh, kernel page faults on a single thread);
         // every slice's range is written below, by its decode or with zeros.
         let voxels = [Float](unsafeUninitializedCapacity: plane * slices.count) { vp, count in
             mins.withUnsafeMutableBufferPointer { mp in
@@ -150,6 +159,11 @@ public struct ImageVolume: Sendable {
                             guard let px = slices[k].pixels else { out.initialize(repeating: 0); return }
                             let r = try decodeSlice(px, slope: slices[k].rescaleSlope, intercept: slices[k].rescaleIntercept, into: out)
                             mn[k] = r.min; mx[k] = r.max
+                        } catch var e as DICOMError {
+                            // Name the slice's file: a series has hundreds, and a decode error alone does not.
+                            out.initialize(repeating: 0)
+                            e.file = e.file ?? slices[k].file
+                            errors.set(e)
                         } catch {
                             out.initialize(repeating: 0)
                             errors.set(error)
@@ -180,7 +194,8 @@ func decodeSlice(_ px: PixelData, slope: Double, intercept: Double, into out: Un
         throw RTError(.unsupported, "image slices must be single-sample \(out.count) pixels; got \(px.samplesPerPixel) samples of \(n)")
     }
     let s = Float(slope), b = Float(intercept)
-    if px.bitsAllocated == 16 && (1...16).contains(px.bitsStored) && !px.isEncapsulated && px.isLittleEndianData {
+    // Decoded encapsulated frames (RLE, JPEG family) are little endian too, so they take this path.
+    if px.bitsAllocated == 16 && (1...16).contains(px.bitsStored) && (px.isEncapsulated || px.isLittleEndianData) {
         // Bits Stored below 16 (12-bit CT is common): mask, and sign-extend from the stored high bit
         // (PS3.5 8.1.1), in the same branch-free loop. Unsigned values use the mask only.
         let raw = try px.frameBytes(0)

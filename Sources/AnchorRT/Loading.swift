@@ -45,8 +45,9 @@ public enum DICOMLoader {
         return (out, missing)
     }
 
-    /// Reads and interprets every file. `progress` is called with (done, total) from any thread.
-    public static func load(_ paths: [String], progress: (@Sendable (Int, Int) -> Void)? = nil) -> LoadResult {
+    /// Reads and interprets every file, each within `limits`. `progress` is called with (done, total)
+    /// from any thread.
+    public static func load(_ paths: [String], limits: ResourceLimits = .default, progress: (@Sendable (Int, Int) -> Void)? = nil) -> LoadResult {
         let (files, missing) = expand(paths)
         var result = LoadResult()
         result.missingPaths = missing
@@ -58,9 +59,9 @@ public enum DICOMLoader {
             DispatchQueue.concurrentPerform(iterations: files.count) { n in
                 let (path, named) = files[n]
                 do {
-                    let file = try DICOMFile.read(path: path)
+                    let file = try DICOMFile.read(path: path, limits: limits)
                     do {
-                        out[n] = .member(Case.Member(file: file, object: try RTObject(file: file)))
+                        out[n] = .member(Case.Member(file: file, object: try RTObject(file: file, limits: limits)))
                     } catch let e as RTError {
                         out[n] = .failure(.init(file: path, code: e.code.rawValue, message: e.message, offset: nil, tag: e.tag))
                     } catch let e as DICOMError {

@@ -7,6 +7,8 @@ public struct RTError: Error, Sendable, CustomStringConvertible {
         case invalidGeometry = "invalid_geometry"
         case inconsistentSeries = "inconsistent_series"
         case unsupported = "unsupported"
+        /// A size above a `ResourceLimits` value: refused before it was allocated.
+        case limitExceeded = "limit_exceeded"
     }
     public var code: Code
     public var message: String

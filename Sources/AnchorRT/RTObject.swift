@@ -9,16 +9,17 @@ public enum RTObject: Sendable {
     /// Any other object (RT Image, SR ...): kept so the case can list it.
     case other(sopClassUID: String?, modality: String?)
 
-    /// Interprets a file by its SOP Class (or Modality when the class is missing).
-    public init(file: DICOMFile) throws {
+    /// Interprets a file by its SOP Class (or Modality when the class is missing); sizes are checked
+    /// against `limits` before anything is allocated.
+    public init(file: DICOMFile, limits: ResourceLimits = .default) throws {
         let sopClass = file.sopClassUID ?? ""
         let modality = file.modality ?? ""
         switch (sopClass, modality) {
-        case (SOPClass.rtStructureSet, _), ("", "RTSTRUCT"): self = .structureSet(try StructureSet(file: file))
-        case (SOPClass.rtDose, _), ("", "RTDOSE"): self = .dose(try DoseGrid(file: file))
+        case (SOPClass.rtStructureSet, _), ("", "RTSTRUCT"): self = .structureSet(try StructureSet(file: file, limits: limits))
+        case (SOPClass.rtDose, _), ("", "RTDOSE"): self = .dose(try DoseGrid(file: file, limits: limits))
         case (SOPClass.rtPlan, _), (SOPClass.rtIonPlan, _), ("", "RTPLAN"): self = .plan(try Plan(file: file))
         case (SOPClass.ctImage, _), (SOPClass.mrImage, _), (SOPClass.petImage, _), ("", "CT"), ("", "MR"), ("", "PT"):
-            self = .image(try ImageSlice(file: file))
+            self = .image(try ImageSlice(file: file, limits: limits))
         default:
             self = .other(sopClassUID: file.sopClassUID, modality: file.modality)
         }

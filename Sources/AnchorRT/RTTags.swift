@@ -42,6 +42,7 @@ extension Tag {
     static let dvhMeanDose = Tag(0x3004_0074)
     static let referencedRTPlanSequence = Tag(0x300C_0002)
     static let referencedFractionGroupNumber = Tag(0x300C_0022)
+    static let referencedFractionGroupSequence = Tag(0x300C_0020)
     static let referencedBeamNumber = Tag(0x300C_0006)
     static let referencedBeamSequence = Tag(0x300C_0004)
     static let referencedStructureSetSequence = Tag(0x300C_0060)

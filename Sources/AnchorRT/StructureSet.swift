@@ -67,7 +67,9 @@ public struct StructureSet: Sendable {
         self.rois = rois
     }
 
-    public init(file: DICOMFile) throws {
+    /// Reads a structure set. The number of contour points is counted from the Contour Data bytes
+    /// before any is decoded and refused above `limits.maxContourPoints`.
+    public init(file: DICOMFile, limits: ResourceLimits = .default) throws {
         let ds = file.dataSet
         let path = file.path
         guard let sop = file.sopInstanceUID else { throw RTError(.missingAttribute, "structure set has no SOP Instance UID", file: path, tag: .sopInstanceUID) }
@@ -95,6 +97,7 @@ public struct StructureSet: Sendable {
             if let n = o.int(.referencedROINumber) { observations[n] = (o.string(.rtROIInterpretedType), o.string(.roiObservationLabel)) }
         }
         var contoursByROI: [Int: (color: (Int, Int, Int)?, contours: [Contour])] = [:]
+        var totalPoints = 0
         for rc in ds.sequence(.roiContourSequence) {
             guard let n = rc.int(.referencedROINumber) else { continue }
             let c = (try? rc.ints(.roiDisplayColor)) ?? []
@@ -102,6 +105,16 @@ public struct StructureSet: Sendable {
             var contours: [Contour] = []
             for item in rc.sequence(.contourSequence) {
                 let type = Contour.GeometricType(rawValue: item.string(.contourGeometricType) ?? "") ?? .unknown
+                // Contour Data is x\\y\\z per point (PS3.3 C.8.8.6.1): its backslashes count the values
+                // before any is parsed, so a huge contour is refused without decoding it.
+                if let raw = item[.contourData]?.bytes {
+                    var separators = 0
+                    for b in raw where b == 0x5C { separators += 1 }
+                    totalPoints += (separators + 1) / 3
+                    guard totalPoints <= limits.maxContourPoints else {
+                        throw RTError(.limitExceeded, "ROI \(n): contour data bring the structure set to more than \(limits.maxContourPoints) points, the limit", file: path, tag: .contourData)
+                    }
+                }
                 let v: [Double]
                 do { v = try item.decimals(.contourData) } catch {
                     throw RTError(.missingAttribute, "ROI \(n): contour data unreadable: \(error)", file: path, tag: .contourData)

@@ -1,4 +1,5 @@
 import AnchorDICOM
+import AnchorRT
 import AnchorTestSupport
 import Foundation
 import Testing
@@ -142,17 +143,31 @@ struct BadInputTests {
         } catch {}
     }
 
-    /// Every input that ever crashed the fuzzer is kept under Regressions/ and must read or fail cleanly.
+    /// Every input that ever crashed a fuzz target is kept under Regressions/ and must read or fail
+    /// cleanly, through the path of the target that found it: files under `zip/` through the zip reader
+    /// (then each entry as a DICOM file), under `rt/` through the RT Dose and Structure Set models, and
+    /// all others through the DICOM reader, pixel decoding, the writer and the RT model.
     @Test func savedFuzzerCrashesNowFailCleanly() throws {
         guard let dir = Bundle.module.resourceURL?.appendingPathComponent("Regressions") else { return }
         let files = Fixtures.files(under: dir.path).filter { !$0.hasSuffix(".keep") && !$0.hasSuffix(".md") }
         for path in files {
             let bytes = try readFileBytes(path)
-            do {
-                let f = try DICOMFile(bytes: bytes, path: path)
-                _ = try? DICOMWriter.encode(f)
-                if let px = try? PixelData(f.dataSet, transferSyntax: f.transferSyntax) { _ = try? px.storedValues(frame: 0) }
-            } catch is DICOMError {}
+            if path.contains("/Regressions/zip/") {
+                for e in (try? ZipReader.entries(bytes)) ?? [] { Self.replayDICOM(e.bytes, path: path + ":" + e.name) }
+            } else if path.contains("/Regressions/rt/") {
+                guard let f = try? DICOMFile(bytes: bytes, path: path) else { continue }
+                if let dose = try? DoseGrid(file: f) { _ = dose.dose(at: dose.grid.origin); _ = dose.grid.bounds }
+                if let ss = try? StructureSet(file: f) { _ = ss.referencedImageUIDs }
+            } else {
+                Self.replayDICOM(bytes, path: path)
+            }
         }
+    }
+
+    static func replayDICOM(_ bytes: [UInt8], path: String) {
+        guard let f = try? DICOMFile(bytes: bytes, path: path) else { return }
+        _ = try? DICOMWriter.encode(f)
+        if let px = try? PixelData(f.dataSet, transferSyntax: f.transferSyntax) { _ = try? px.storedValues(frame: 0) }
+        _ = try? RTObject(file: f)
     }
 }

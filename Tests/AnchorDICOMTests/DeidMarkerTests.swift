@@ -257,6 +257,9 @@ struct DeidMarkerTests {
             let curveOrOverlay = t.group & 1 == 0 && ((0x5000...0x501E).contains(t.group) || (0x6000...0x601E).contains(t.group))
             if t.isPrivate || curveOrOverlay || written.contains(t.rawValue) || t.isGroupLength { continue }
             if path.isEmpty && (t == .patientName || t == .patientID) { continue }
+            // Free text outside the table is the Clean Descriptors step's (DeidCleanDescriptorsTests).
+            let freeText: Set<VR> = [.LO, .SH, .ST, .LT, .UT, .UC, .PN]
+            if options.cleanFreeText && freeText.contains(e.vr) && DeidentificationProfile.row(for: t) == nil { continue }
             if let row = DeidentificationProfile.row(for: t) {
                 let action = row.action(with: options.profileOptions)
                 let mapsUIDs: Bool

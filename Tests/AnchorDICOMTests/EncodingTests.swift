@@ -68,7 +68,8 @@ struct EncodingTests {
     }
 
     @Test func encapsulatedJPEGIsReadAndReportsItsSyntax() throws {
-        // A JPEG Baseline file: pixel data in fragments; decoding is not supported, reading is.
+        // A JPEG Baseline file: pixel data in fragments, read as such; each frame is an empty JPEG stream
+        // (start and end of image only), so decoding it fails.
         var ds = DataSet()
         ds.set(.sopClassUID, .UI, "1.2.840.10008.5.1.4.1.1.7")
         ds.set(.sopInstanceUID, .UI, "2.25.7")

@@ -29,7 +29,7 @@ struct DVHCommandTests {
     @Test func helpDescribesMetricsConventionAndExitCodes() throws {
         let r = try AnchorCLI.run(["dvh", "--help"])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("USAGE: anchor dvh <paths> ..."))
+        #expect(r.stdout.contains("USAGE: anchor dvh [<options>] <paths> ..."))
         for s in ["--structure", "--metric", "--prescription", "--json", "--csv", "D0.03cc", "V20Gy[cc]", "Paddick", "ICRU 83", "even-odd", "66 when"] {
             #expect(r.stdout.contains(s), "help lacks \(s)")
         }
@@ -44,7 +44,7 @@ struct DVHCommandTests {
         #expect(r.stderr.isEmpty)   // no progress line when not a terminal
         let doc = try Self.json(r)
         let keys = ["dose", "structure_set", "prescription_gy", "prescription_source", "prescription_isodose_volume_cc", "convention", "options",
-                    "structures", "skipped", "warnings", "doses_not_used"]
+                    "structures", "skipped", "warnings", "doses_not_used", "frame_of_reference_mismatch", "eqd2", "dose_sampling"]
         #expect(Array(r.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }) == keys.map { Substring($0) })
         let dose = try #require(doc["dose"] as? [String: Any])
         #expect(dose["units"] as? String == "GY")

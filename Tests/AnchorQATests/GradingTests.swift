@@ -100,7 +100,7 @@ import Testing
 
     @Test func missingStructureIsNotEvaluableWithTheReason() throws {
         let p = try brainstemProtocol()
-        let r = grade(p, ["PTV": AnalyticDVH.uniform(54), "Cochlea_L": AnalyticDVH.uniform(10)], extra: ["Spinal Cord"])
+        let r = grade(p, ["PTV": AnalyticDVH.uniform(54), "Cochlea_L": AnalyticDVH.uniform(10)], age: 10, extra: ["Spinal Cord"])
         let bs = try #require(r.results.first { $0.constraint.structure == "Brainstem" })
         #expect(bs.grade == .notEvaluable)
         #expect(bs.reason?.contains("not found") == true)
@@ -144,10 +144,15 @@ import Testing
         let r = grade(set, ["Brain": AnalyticDVH.ramp(from: 0, to: 30), "Lungs": AnalyticDVH.ramp(from: 0, to: 20)], rx: nil, age: 10)
         #expect(r.results.contains { $0.grade == .notEvaluable && $0.excludedFromOverall })
         #expect(r.overall == .perProtocol)
+        // The necrosis risk level is an objective: beyond it is an acceptable variation, never unacceptable.
         let hot = grade(set, ["Brain-PTV": AnalyticDVH.ramp(from: 0, to: 60), "Lungs": AnalyticDVH.ramp(from: 0, to: 20)], rx: nil, age: 10)
         let necrosis = try #require(hot.results.first { $0.constraint.structure == "Brain-PTV" && $0.constraint.metric == .maxDose })
-        #expect(necrosis.grade == .unacceptableVariation)
-        #expect(hot.overall == .unacceptableVariation)
+        #expect(necrosis.grade == .acceptableVariation && necrosis.constraint.isObjective)
+        #expect(hot.overall == .acceptableVariation)
+        // A limit of the source (QUANTEC brainstem: small volumes to 59 Gy) is graded as one.
+        let brainstem = grade(set, ["Brainstem": AnalyticDVH.uniform(60), "Lungs": AnalyticDVH.ramp(from: 0, to: 20)], rx: nil, age: 10)
+        #expect(brainstem.results.first { $0.constraint.structure == "Brainstem" }?.grade == .unacceptableVariation)
+        #expect(brainstem.overall == .unacceptableVariation)
     }
 
     @Test func wildcardStructureGradesEveryMatchingROI() throws {
@@ -159,18 +164,23 @@ import Testing
         #expect(r.results.first { $0.matchedStructure == "VB_T12" }?.grade == .perProtocol)
     }
 
-    @Test func ageSelectsItsBandAndUnknownAgeEvaluatesAll() throws {
+    @Test func ageSelectsItsBandAndUnknownAgeGradesOnlyUnbandedConstraints() throws {
         let set = try #require(ProtocolLibrary.bundled().find(id: "pentec-organs"))
         let spine = ["Vertebral bodies": AnalyticDVH.uniform(18)]
         let vertebral = { (r: EvaluationResult) in r.results.filter { $0.constraint.structure == "Vertebrae" } }
+        // Under 2 years the 15 Gy level is an objective (the source gives a risk, not a limit).
         let infant = grade(set, spine, rx: nil, age: 1.5)
-        #expect(vertebral(infant).map(\.grade) == [.unacceptableVariation])
+        #expect(vertebral(infant).map(\.grade) == [.acceptableVariation])
         let child = grade(set, spine, rx: nil, age: 4)
         #expect(vertebral(child).map(\.grade) == [.perProtocol])
+        // At 2-6 years 20-30 Gy is the acceptable band and 30 Gy or more unacceptable.
+        #expect(vertebral(grade(set, ["Vertebral bodies": AnalyticDVH.uniform(25)], rx: nil, age: 4)).map(\.grade) == [.acceptableVariation])
+        #expect(vertebral(grade(set, ["Vertebral bodies": AnalyticDVH.uniform(30)], rx: nil, age: 4)).map(\.grade) == [.unacceptableVariation])
         #expect(child.skippedForAge.filter { $0.structure == "Vertebrae" }.count == 2)
         let unknown = grade(set, spine, rx: nil, age: nil)
-        #expect(vertebral(unknown).count == 3)
-        #expect(unknown.notes.contains { $0.contains("every age band") })
+        #expect(vertebral(unknown).isEmpty)
+        #expect(unknown.skippedForAge.filter { $0.structure == "Vertebrae" }.count == 3)
+        #expect(unknown.notes.contains { $0.hasPrefix("age unknown: only constraints without an age band were graded") })
     }
 
     @Test func prescriptionPrecedenceIsCommandLinePlanProtocol() {

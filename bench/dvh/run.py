@@ -369,7 +369,7 @@ def main():
     say("ratio: the tool's median wall time over anchor's (RS + RD files) on the same case; cpu: user + system")
     say("seconds of the tool's processes; others: CPU that other processes used during the measurement, % of all cpus.")
     say()
-    say("Targets (issue 3), end to end from files:")
+    say("Targets, end to end from files:")
     for case in [c for c in cases if not isinstance(c, StartUp)]:
         s = summary.get(case.name, {})
         if "anchor" not in s:

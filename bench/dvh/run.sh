@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The DVH benchmark of issue 3, in one command:
+# The DVH benchmark, in one command:
 #
 #   bash bench/dvh/run.sh [run.py options, e.g. --rounds 3 --cases-only heavy]
 #

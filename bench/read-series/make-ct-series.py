@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a synthetic CT series for the read-series benchmark (issue 2).
+"""Writes a synthetic CT series for the read-series benchmark.
 
     make-ct-series.py [FOLDER] [--slices 300] [--size 512] [--bits-stored 16] [--seed 2]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""pydicom side of the read-series benchmark (issue 2).
+"""pydicom side of the read-series benchmark.
 
     pydicom_read_series.py FOLDER [REPS]
 
@@ -8,7 +8,7 @@ Per repetition: lists FOLDER, reads every file with pydicom.dcmread, sorts the s
 `pixel_array * slope + intercept` into one float32 numpy volume (slices, rows, columns). The time covers
 exactly that; the checks (slices, min/max stored value, sum of voxels as float64) are computed after
 the clock stops, and printed so the work cannot be skipped. One JSON line per repetition, like the
-Swift benchmark (Benchmarks/Sources/read-series).
+Swift benchmark (bench/read-series).
 """
 import json
 import os

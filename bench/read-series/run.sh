@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The read-series benchmark of issue 2, in one command:
+# The read-series benchmark, in one command:
 #
 #   bench/read-series/run.sh [FOLDER]
 #
@@ -192,7 +192,7 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 7. Table.
 {
-    echo "read-series benchmark (issue 2): ${#FILES[@]} files, $BYTES bytes, in $DATA"
+    echo "read-series benchmark: ${#FILES[@]} files, $BYTES bytes, in $DATA"
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- Sources 2>/dev/null || echo ' (Sources modified)')"
     echo "machine: $(nproc) cpus ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), kernel $(uname -r), $(free -g | awk '/Mem:/ {print $2}') GiB"
     echo "background: ${BUSY_BEFORE}% of all cpus busy in the second before the rounds, ${BUSY_AFTER}% in the second after; loadavg $LOAD_BEFORE before, $LOAD_AFTER after; top before: $TOP_BEFORE"

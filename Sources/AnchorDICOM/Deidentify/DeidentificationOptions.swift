@@ -21,6 +21,37 @@ public struct DeidentificationOptions: Sendable {
     public var acceptBurnedInAnnotation = false
     /// Pseudonyms read `PREFIX-XXXXXXXXXX`. Letters and digits, at most 16 characters.
     public var pseudonymPrefix = "ANON"
+    /// Clean Descriptors step for free text outside Table E.1-1 (PS3.15 E.3.5 says descriptors can hold
+    /// identifying text; the table cannot list every attribute that holds free text, a Dose Comment or a
+    /// vendor's beam note). When set, every free-text value (LO, SH, ST, LT, UT, UC, PN) that the table does
+    /// not govern is replaced unless its attribute is in `safeTextAttributes`; and every free-text value
+    /// that is kept (a safe attribute, or a descriptor of `keptDescriptors`) is still replaced when it looks
+    /// identifying by `DeidentificationVerifier`'s content rules (a phone number, a date, a title or
+    /// kinship word before a name, a ward or bed, an e-mail or postal address, an institution). Each
+    /// replacement is noted (attribute, where, why; never the value).
+    public var cleanFreeText = true
+    /// Attributes outside Table E.1-1 whose free text is kept (and still checked, see `cleanFreeText`).
+    public var safeTextAttributes: Set<Tag> = DeidentificationOptions.defaultSafeTextAttributes
+
+    /// Free text outside Table E.1-1 that names things rather than people: coded entries (PS3.3 8.8),
+    /// equipment and software, display settings, the record of the de-identification itself, and the
+    /// names and identifiers of beams and beam-modifying devices an RT plan review reads (PS3.3 C.8.8.14).
+    public static let defaultSafeTextAttributes: Set<Tag> = Set([
+        // Code Sequence Macro (PS3.3 Table 8.8-1).
+        "CodeValue", "CodingSchemeDesignator", "CodingSchemeVersion", "CodeMeaning", "MappingResource", "ContextIdentifier",
+        "LongCodeValue", "CodingSchemeName", "ResponsibleOrganization",
+        // Equipment (PS3.3 C.7.5.1), secondary capture equipment (C.8.6.1).
+        "Manufacturer", "ManufacturerModelName", "SoftwareVersions", "SecondaryCaptureDeviceManufacturer",
+        "SecondaryCaptureDeviceManufacturerModelName", "SecondaryCaptureDeviceSoftwareVersions",
+        // Display (C.11.2, C.11.1).
+        "WindowCenterWidthExplanation", "RescaleType",
+        // Written by the de-identification (PS3.15 E.1.1).
+        "DeidentificationMethod",
+        // RT Beams (C.8.8.14): beam names and the IDs of the devices in the beam.
+        "BeamName", "ToleranceTableLabel", "BlockName", "BlockTrayID", "WedgeID", "CompensatorID", "BolusID",
+        "ApplicatorID", "AccessoryCode", "MaterialID", "FluenceModeID", "SourceApplicatorID",
+        "RangeShifterID", "RangeModulatorID", "LateralSpreadingDeviceID", "SnoutID",
+    ].compactMap { DataDictionary.entry(keyword: $0)?.tag })
 
     /// The descriptors that a review needs and that name anatomy or a plan rather than a person: ROI Name,
     /// ROI Observation Label, Structure Set Label, RT Plan Label.

@@ -127,7 +127,8 @@ public enum DeidentificationRun {
                 }
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 try writeAtomically(bytes, to: output)
-                let warnings = DeidentificationVerifier.findings(in: result.file.dataSet, file: output)
+                let warnings = DeidentificationVerifier.findings(in: result.file.dataSet, file: output, patientNames: patient.names,
+                                                                 safeTextAttributes: deidentifier.options.safeTextAttributes)
                 return .written(.init(source: job.file, output: output, pseudonym: patient.pseudonym, modality: modality,
                                       sopInstanceUID: uid, notes: result.notes), warnings)
             } catch {

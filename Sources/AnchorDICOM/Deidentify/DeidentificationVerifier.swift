@@ -24,21 +24,38 @@ public struct DeidentificationFinding: Sendable, Equatable {
 /// (Longitudinal Temporal Information Modified (0028,0303) MODIFIED).
 public enum DeidentificationVerifier {
     /// All findings for a data set.
-    public static func findings(in ds: DataSet, file: String? = nil) -> [DeidentificationFinding] {
+    /// - Parameters:
+    ///   - patientNames: the patient's names as they were before de-identification (Patient's Name values,
+    ///     `Family^Given^Middle`), when the caller has them: every part of two letters or more is then
+    ///     looked for as a whole word in every free-text value (an ROI named after the child).
+    ///   - safeTextAttributes: free text outside Table E.1-1 that may hold a value (see
+    ///     `DeidentificationOptions.safeTextAttributes`); any other such free text is a finding.
+    public static func findings(in ds: DataSet, file: String? = nil, patientNames: [String] = [],
+                                safeTextAttributes: Set<Tag> = DeidentificationOptions.defaultSafeTextAttributes) -> [DeidentificationFinding] {
         let options = declaredOptions(ds)
         var out = structuralFindings(in: ds, options: options)
         let datesModified = ds.string(Tag(0x0028_0303))?.uppercased() == "MODIFIED" || options.contains(.retainLongitudinalModifiedDates)
         let pseudonym = ds.string(.patientID).flatMap { isPseudonym($0) ? $0 : nil }
-        contentFindings(ds, path: "", datesModified: datesModified, pseudonym: pseudonym, into: &out)
+        let context = ContentContext(datesModified: datesModified, pseudonym: pseudonym,
+                                     nameParts: Set(patientNames.flatMap(nameParts)), safeText: safeTextAttributes)
+        contentFindings(ds, path: "", context: context, into: &out)
         for i in out.indices { out[i].file = file }
         return out
+    }
+
+    /// The parts of a person name (PS3.5 6.2.1: components by `^`, groups by `=`, and the words within a
+    /// component), upper case, letters only, two letters or more.
+    public static func nameParts(_ name: String) -> [String] {
+        name.uppercased().split { !$0.isLetter }.map(String.init).filter { $0.count >= 2 }
     }
 
     /// All findings for a file: its data set, and the parts around it that can carry data too: the
     /// 128-byte preamble (PS3.10 7.1; zero unless the file is also a TIFF or the like) and the
     /// Application Entity titles of the file meta information (PS3.10 7.1: the sending hospital's AE).
-    public static func findings(in file: DICOMFile) -> [DeidentificationFinding] {
-        var out = findings(in: file.dataSet, file: file.path)
+    /// `patientNames` and `safeTextAttributes` as for the data set.
+    public static func findings(in file: DICOMFile, patientNames: [String] = [],
+                                safeTextAttributes: Set<Tag> = DeidentificationOptions.defaultSafeTextAttributes) -> [DeidentificationFinding] {
+        var out = findings(in: file.dataSet, file: file.path, patientNames: patientNames, safeTextAttributes: safeTextAttributes)
         if let p = file.preamble, p.contains(where: { $0 != 0 }) {
             out.append(DeidentificationFinding(file: file.path, tagPath: "preamble", tag: Tag(0), vr: .OB, keyword: "",
                                                reason: "the 128-byte preamble is not zero and may hold data"))
@@ -132,14 +149,21 @@ public enum DeidentificationVerifier {
 
     // MARK: Content
 
-    static func contentFindings(_ ds: DataSet, path: String, datesModified: Bool, pseudonym: String?,
-                                into out: inout [DeidentificationFinding]) {
+    struct ContentContext {
+        var datesModified: Bool
+        var pseudonym: String?
+        var nameParts: Set<String>
+        var safeText: Set<Tag>
+    }
+
+    static func contentFindings(_ ds: DataSet, path: String, context c: ContentContext, into out: inout [DeidentificationFinding]) {
         for e in ds.elements {
             let here = path + e.tag.description
             switch e.value {
             case .sequence(let items):
+                if path.isEmpty && e.tag == Tag(0x0012_0064) { continue }
                 for (n, item) in items.enumerated() {
-                    contentFindings(item, path: here + "[\(n)]", datesModified: datesModified, pseudonym: pseudonym, into: &out)
+                    contentFindings(item, path: here + "[\(n)]", context: c, into: &out)
                 }
             case .fragments:
                 continue
@@ -154,8 +178,22 @@ public enum DeidentificationVerifier {
                 guard vr.isText else { continue }
                 let text = ds.decodeText(b, vr: vr).trimmingDICOMPadding()
                 if text.isEmpty { continue }
-                if let reason = reason(for: text, vr: vr, tag: e.tag, topLevel: path.isEmpty, datesModified: datesModified, pseudonym: pseudonym) {
+                if let reason = reason(for: text, vr: vr, tag: e.tag, topLevel: path.isEmpty, datesModified: c.datesModified, pseudonym: c.pseudonym) {
                     out.append(finding(e.tag, e.vr, here, reason))
+                    continue
+                }
+                let isWritten = path.isEmpty && (e.tag == .patientName || e.tag == .patientID || e.tag == Tag(0x0012_0063))
+                guard Deidentifier.freeTextVRs.contains(vr), !isWritten else { continue }
+                if !c.nameParts.isEmpty {
+                    let words = Set(nameParts(text))
+                    if !words.isDisjoint(with: c.nameParts) {
+                        out.append(finding(e.tag, e.vr, here, "holds a part of the patient's name"))
+                        continue
+                    }
+                }
+                if !e.tag.isPrivate, DeidentificationProfile.row(for: e.tag) == nil, !c.safeText.contains(e.tag),
+                   text != Deidentifier.dummyText, text != Deidentifier.cleanedText {
+                    out.append(finding(e.tag, e.vr, here, "free text outside PS3.15 Table E.1-1 and not on the list of safe attributes (Clean Descriptors, E.3.5)"))
                 }
             }
         }
@@ -209,7 +247,13 @@ public enum DeidentificationVerifier {
             (#"\b(p\.?\s?o\.?\s?box|postfach|postbus)\b"#, "postal address", false),
             (#"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"#, "postal code", true),
             (#"\b(hospital|hôpital|hopital|hospitalet|klinik|klinikum|kliniek|clinic|clinique|clinica|clínica|ospedale|infirmary|university|universität|université|universiteit|università|universidad|institute|institut|instituto|istituto|medical cent(er|re)|cancer cent(er|re)|health centre|nhs|foundation trust|children's|childrens)\b"#, "institution name", false),
-            (#"\b(dr|mr|mrs|ms|miss|prof)\.?\s+\p{Lu}\p{Ll}+"#, "person name", true),
+            (#"\b(?i:dr|mr|mrs|ms|miss|mx|prof|sr|nurse|sister)\.?\s+\p{Lu}\p{Ll}+"#, "person name (title and name)", true),
+            // A family word before a capitalised word: "Mum Mary", "dad Tom".
+            (#"\b(?i:mum|mummy|mom|mommy|mother|dad|daddy|father|nan|nana|nanna|gran|granny|grandma|grandmother|grandad|granddad|grandpa|grandfather|aunt|auntie|uncle|brother|sister|son|daughter|guardian|carer)\s+\p{Lu}\p{Ll}+"#, "person name (family word and name)", true),
+            (#"\b(?i:ward|bed|bay|cubicle)\s+\d+[a-z]?\b"#, "hospital ward or bed", true),
+            (#"\b(born|dob|d\.o\.b|date of birth|birthday|née|nee)\b"#, "birth date or birth name mentioned", false),
+            (#"\b(0?[1-9]|[12]\d|3[01])(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(19|20)?\d\d\b"#, "date in text", false),
+            (#"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(0?[1-9]|[12]\d|3[01])(st|nd|rd|th)?,?\s+(19|20)\d\d\b"#, "date in text", false),
             (#"\b\p{L}{2,}\^\p{L}{2,}"#, "person name in DICOM name form", true),
         ]
         return list.map { pattern, reason, caseSensitive in

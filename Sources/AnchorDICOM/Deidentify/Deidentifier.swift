@@ -72,6 +72,7 @@ public struct Deidentifier: Sendable {
         if context.removedCurve { notes.append("curve data removed (50xx groups)") }
         if context.removedPrivate > 0 { notes.append("\(context.removedPrivate) private attributes removed") }
         notes += context.notes
+        if options.cleanFreeText { ds = cleanFreeText(ds, path: "", depth: 0, notes: &notes) }
 
         // Patient's Name and ID become the pseudonym (Z and Z/D allow a non-zero dummy; a pseudonym is one).
         ds.set(.patientName, .PN, patient.pseudonym)
@@ -324,10 +325,69 @@ public struct Deidentifier: Sendable {
         ds.set(Tag(0x0028_0303), .CS, options.contains(.retainLongitudinalModifiedDates) ? "MODIFIED" : "REMOVED")
     }
 
+    /// Value written in place of free text that the Clean Descriptors step replaced (and no number names it).
+    public static let cleanedText = "CLEANED"
+
+    /// Text VRs a person can type anything into (PS3.5 6.2): where the Clean Descriptors step looks.
+    static let freeTextVRs: Set<VR> = [.LO, .SH, .ST, .LT, .UT, .UC, .PN]
+
+    /// The Clean Descriptors step on free text (see `DeidentificationOptions.cleanFreeText`), at any
+    /// depth, after the table has been applied: free text outside Table E.1-1 that is not a safe
+    /// attribute is replaced, and kept free text that looks identifying is replaced. PS3.15 E.3.5: clean
+    /// means "replace with values of similar meaning known not to contain identifying information"; what
+    /// is known here is the item's own number, so a beam becomes `BEAM 2` and an ROI `ROI 7`.
+    func cleanFreeText(_ ds: DataSet, path: String, depth: Int, notes: inout [String]) -> DataSet {
+        var out = ds
+        for e in ds.elements {
+            let here = path + e.tag.description
+            switch e.value {
+            case .sequence(let items):
+                if depth == 0 && e.tag == Tag(0x0012_0064) { continue }
+                var cleaned: [DataSet] = []
+                cleaned.reserveCapacity(items.count)
+                for (n, item) in items.enumerated() { cleaned.append(cleanFreeText(item, path: here + "[\(n)]", depth: depth + 1, notes: &notes)) }
+                var e2 = e
+                e2.value = .sequence(cleaned)
+                out.set(e2)
+            case .bytes(let b):
+                guard Deidentifier.freeTextVRs.contains(e.vr), !b.isEmpty, !e.tag.isPrivate else { continue }
+                if depth == 0 && (e.tag == .patientName || e.tag == .patientID || e.tag == Tag(0x0012_0063)) { continue }
+                let text = ds.decodeText(b, vr: e.vr).trimmingDICOMPadding()
+                if text.isEmpty || text == Deidentifier.dummyText || text == Deidentifier.cleanedText { continue }
+                let reason: String
+                if DeidentificationProfile.row(for: e.tag) == nil && !options.safeTextAttributes.contains(e.tag) {
+                    reason = "free text outside PS3.15 Table E.1-1 and not on the list of safe attributes"
+                } else if let r = DeidentificationVerifier.reason(for: text, vr: e.vr, tag: e.tag, topLevel: depth == 0,
+                                                                  datesModified: false, pseudonym: nil) {
+                    reason = "looks identifying: " + r
+                } else {
+                    continue
+                }
+                out.set(e.tag, e.vr, Deidentifier.cleanReplacement(for: e.tag, in: ds))
+                let name = DataDictionary.entry(for: e.tag).map { "\($0.name) \(e.tag)" } ?? e.tag.description
+                notes.append("Clean Descriptors: \(name) at \(here) replaced (\(reason))")
+            case .fragments:
+                continue
+            }
+        }
+        return out
+    }
+
+    /// The value that replaces cleaned free text: the item's number where the item has one that names it.
+    static func cleanReplacement(for tag: Tag, in item: DataSet) -> String {
+        switch tag.rawValue {
+        case 0x300A_00C2: return item.string(Tag(0x300A_00C0)).map { "BEAM \($0)" } ?? cleanedText        // Beam Name <- Beam Number
+        case 0x3006_0026: return item.string(Tag(0x3006_0022)).map { "ROI \($0)" } ?? cleanedText         // ROI Name <- ROI Number
+        case 0x3006_0085: return item.string(Tag(0x3006_0084)).map { "ROI \($0)" } ?? cleanedText         // ROI Observation Label <- Referenced ROI Number
+        default: return cleanedText
+        }
+    }
+
     /// The safety net: no ID, name component or birth date of the patient may remain in any attribute
     /// of the output, at any depth (a name typed into a kept label, an ID in a plan name).
     func checkResidualIdentity(_ ds: DataSet, patient: PseudonymisedPatient, file: String?) throws {
-        let needles = patient.textNeedles
+        // Two-letter name parts too (a child called Jo or Li), as whole words, which ordinary text rarely is.
+        let needles = patient.textNeedles + patient.shortNameParts
         let ids = Set(([patient.patientID] + patient.otherIDs).map { $0.uppercased() })
         let births = Set(patient.birthDates)
         var problem: (Tag, String)?

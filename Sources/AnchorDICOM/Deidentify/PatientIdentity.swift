@@ -56,6 +56,12 @@ public struct PseudonymisedPatient: Sendable {
 
     /// Values that must not survive in any text of a de-identified file: the IDs, and each name
     /// component of three letters or more (shorter ones match too much ordinary text).
+    /// Name components of exactly two letters (upper case): too short for `textNeedles`' substring
+    /// use elsewhere, but a child's given name often is one (Jo, Li, Bo), so they are looked for as whole words.
+    var shortNameParts: [String] {
+        Set(names.flatMap { DeidentificationVerifier.nameParts($0) }.filter { $0.count == 2 }).sorted()
+    }
+
     var textNeedles: [String] {
         var out = Set<String>()
         for id in [patientID] + otherIDs where id.count >= 3 { out.insert(id.uppercased()) }

@@ -7,15 +7,16 @@
 struct DataSetParser {
     let b: [UInt8]
     let path: String?
-    /// Maximum sequence nesting. Real RT objects nest 4-5 deep; SR documents perhaps 20.
-    static let maxDepth = 64
+    /// Maximum sequence nesting (`ResourceLimits.maxSequenceDepth`).
+    let maxDepth: Int
     static let undefinedLength: UInt32 = 0xFFFF_FFFF
 
     enum Mode { case top, definedItem, undefinedItem, metaGroup }
 
-    init(bytes: [UInt8], path: String?) {
+    init(bytes: [UInt8], path: String?, maxDepth: Int = ResourceLimits.default.maxSequenceDepth) {
         self.b = bytes
         self.path = path
+        self.maxDepth = maxDepth
     }
 
     func error(_ code: DICOMError.Code, _ message: String, at offset: Int, tag: Tag? = nil) -> DICOMError {
@@ -169,8 +170,8 @@ struct DataSetParser {
 
     func parseSequence(pos: inout Int, end: Int, undefined: Bool, explicit: Bool, little: Bool,
                        encapsulated: Bool, depth: Int, charset: SpecificCharacterSet, tag seqTag: Tag) throws -> [DataSet] {
-        guard depth <= DataSetParser.maxDepth else {
-            throw error(.nestingTooDeep, "sequences nested more than \(DataSetParser.maxDepth) deep", at: pos, tag: seqTag)
+        guard depth <= maxDepth else {
+            throw error(.nestingTooDeep, "sequences nested more than \(maxDepth) deep", at: pos, tag: seqTag)
         }
         var items: [DataSet] = []
         while true {

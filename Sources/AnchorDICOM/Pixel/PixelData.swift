@@ -10,12 +10,20 @@ public struct PixelData: Sendable {
     /// 0 unsigned, 1 two's complement (PS3.3 C.7.6.3.1.1... Pixel Representation).
     public let pixelRepresentation: Int
     public let planarConfiguration: Int
+    /// Photometric Interpretation (0028,0004), e.g. MONOCHROME2, RGB, YBR_FULL_422; empty when absent.
+    public let photometricInterpretation: String
     public let transferSyntax: TransferSyntax
     let element: DataElement
     let isLittleEndian: Bool
 
     /// Reads the Image Pixel attributes; nil when the data set has no Pixel Data (7FE0,0010).
-    public init?(_ ds: DataSet, transferSyntax: TransferSyntax) throws {
+    ///
+    /// The size the attributes declare is checked here, before anything is decoded: Rows × Columns ×
+    /// Samples per Pixel × Bits Allocated × Number of Frames must fit `limits.maxPixelDataBytes`, native
+    /// Pixel Data must hold that many bytes (PS3.5 8.1.1), and encapsulated Pixel Data must have at least
+    /// one fragment per frame (PS3.5 A.4: a fragment holds data of one frame only). So a header of a few
+    /// bytes that declares gigabytes is refused with an error, never allocated.
+    public init?(_ ds: DataSet, transferSyntax: TransferSyntax, limits: ResourceLimits = .default) throws {
         guard let e = ds[.pixelData] else { return nil }
         element = e
         self.transferSyntax = transferSyntax
@@ -28,11 +36,42 @@ public struct PixelData: Sendable {
         bitsStored = ds.int(.bitsStored) ?? bitsAllocated
         pixelRepresentation = ds.int(.pixelRepresentation) ?? 0
         planarConfiguration = ds.int(.planarConfiguration) ?? 0
+        photometricInterpretation = ds.string(.photometricInterpretation) ?? ""
         guard rows > 0, columns > 0 else {
             throw DICOMError(.invalidValue, "Pixel Data present but Rows or Columns missing or zero", offset: e.offset, tag: .pixelData)
         }
         guard [1, 8, 16, 32, 64].contains(bitsAllocated) else {
             throw DICOMError(.invalidValue, "Bits Allocated \(bitsAllocated) is not supported", offset: e.offset, tag: .bitsAllocated)
+        }
+        guard samplesPerPixel <= 4 else {
+            // PS3.3 C.7.6.3.1.1: 1 (monochrome, palette) or 3 (RGB, YBR); 4 was allowed in retired forms.
+            throw DICOMError(.invalidValue, "Samples per Pixel \(samplesPerPixel) is not 1, 3 or 4", offset: e.offset, tag: .samplesPerPixel)
+        }
+        try checkSize(limits)
+    }
+
+    /// The checks of `init` on the declared size: see there.
+    private func checkSize(_ limits: ResourceLimits) throws {
+        let shape = "\(frames) frame(s) of \(rows)x\(columns)x\(samplesPerPixel) at \(bitsAllocated) bits"
+        // Decoded size, with each multiplication checked: 65535 x 65535 x 2^31 frames must not wrap.
+        guard let decoded = ResourceLimits.product(rows, columns, samplesPerPixel, max(1, bitsAllocated / 8), frames),
+              decoded <= limits.maxPixelDataBytes else {
+            let size = ResourceLimits.product(rows, columns, samplesPerPixel, max(1, bitsAllocated / 8), frames).map { ResourceLimits.describe(bytes: $0) } ?? "more than 8 EiB"
+            throw DICOMError(.limitExceeded, "Pixel Data declares \(shape) (\(size) decoded), above the limit of \(ResourceLimits.describe(bytes: limits.maxPixelDataBytes)); the element holds \(element.valueLength) bytes",
+                             offset: element.offset, tag: .pixelData)
+        }
+        switch element.value {
+        case .bytes(let all):
+            // Bits Allocated 1 packs eight pixels per byte (PS3.5 8.1.1); otherwise whole bytes per sample.
+            let needed = bitsAllocated == 1 ? (rows * columns * samplesPerPixel * frames + 7) / 8 : decoded
+            guard needed <= all.count else { throw short(all.count, need: needed) }
+        case .fragments(_, let fragments):
+            guard frames <= max(1, fragments.count) else {
+                throw DICOMError(.invalidValue, "encapsulated Pixel Data has \(fragments.count) fragment(s) for \(frames) frames; each frame needs at least one (PS3.5 A.4)",
+                                 offset: element.offset, tag: .pixelData)
+            }
+        case .sequence:
+            break
         }
     }
 
@@ -75,8 +114,9 @@ public struct PixelData: Sendable {
         throw DICOMError(.decodeFailed, "cannot tell which of \(fragments.count) fragments belong to which of \(frames) frames", offset: element.offset, tag: .pixelData)
     }
 
-    /// The native bytes of frame `index` (little endian order when the data set is little endian; RLE
-    /// decoded to little endian). JPEG family syntaxes throw `unsupportedTransferSyntax`.
+    /// The native bytes of frame `index` (little endian order when the data set is little endian; RLE,
+    /// JPEG, JPEG-LS and JPEG 2000 decoded to little endian, see `PixelCodecs`). Other encapsulated
+    /// syntaxes throw `unsupportedTransferSyntax`.
     public func frameBytes(_ index: Int) throws -> ArraySlice<UInt8> {
         guard index >= 0 && index < frames else {
             throw DICOMError(.invalidValue, "frame \(index) out of range 0..<\(frames)", tag: .pixelData)
@@ -100,7 +140,15 @@ public struct PixelData: Sendable {
                 return try RLEDecoder.decode(frame.flatMap { $0 }[...], rows: rows, columns: columns,
                                              samples: samplesPerPixel, bytesPerSample: bitsAllocated / 8)[...]
             }
-            throw DICOMError(.unsupportedTransferSyntax, "decoding \(transferSyntax.name) (\(transferSyntax.uid)) is not supported yet", offset: element.offset, tag: .pixelData)
+            // JPEG, JPEG-LS and JPEG 2000: the codecs in Codecs/ (PixelCodecs).
+            let bytes = frame.count == 1 ? frame[0] : frame.flatMap { $0 }[...]
+            do {
+                return try PixelCodecs.decode(bytes, transferSyntax: transferSyntax, layout: layout)[...]
+            } catch var e as DICOMError {
+                e.offset = e.offset ?? element.offset
+                if frames > 1 { e.message = "frame \(index): " + e.message }
+                throw e
+            }
         case .sequence:
             throw DICOMError(.invalidValue, "Pixel Data is a sequence", offset: element.offset, tag: .pixelData)
         }
@@ -174,6 +222,13 @@ enum RLEDecoder {
         }
         var offsets = (0..<n).map { u32(4 + 4 * $0) }
         offsets.append(data.count)
+        // A PackBits run gives at most 128 bytes for 2 (PS3.5 G.3.1), so each segment needs at least
+        // 2 x ceil(pixels / 128) bytes: checked before the frame is allocated, so that a few bytes
+        // cannot claim the whole pixel limit.
+        let minimumSegment = 2 * ((pixels + 127) / 128)
+        guard data.count - 64 >= minimumSegment * segCount else {
+            throw DICOMError(.decodeFailed, "RLE frame of \(data.count) bytes cannot hold \(segCount) segment(s) of \(pixels) pixels (at least \(64 + minimumSegment * segCount) bytes)", tag: .pixelData)
+        }
         var out = [UInt8](repeating: 0, count: pixels * segCount)
         for seg in 0..<n {
             let a = offsets[seg], z = offsets[seg + 1]

@@ -36,6 +36,18 @@ public struct DVHCalculator: Sendable {
         guard dose.values.count == dose.grid.voxelCount else {
             throw DosimetryError(.invalidGeometry, "the dose grid has \(dose.values.count) values for \(dose.grid.voxelCount) voxels")
         }
+        // A voxel finer than 10 µm is no dose grid (the finest in radiotherapy are about 0.1 mm), and the
+        // sample lattice is never coarser than the grid: such a spacing would ask for samples by the billion.
+        let g = dose.grid
+        let frameSpacing = g.frames > 1 ? g.spacing.k : 1
+        guard g.spacingI >= SamplingBounds.minimumGridSpacingMM, g.spacingJ >= SamplingBounds.minimumGridSpacingMM,
+              frameSpacing >= SamplingBounds.minimumGridSpacingMM else {
+            throw DosimetryError(.invalidGeometry, "dose grid spacing \(g.spacingI) x \(g.spacingJ) x \(frameSpacing) mm is below \(SamplingBounds.minimumGridSpacingMM) mm")
+        }
+        // A non-finite dose (a Dose Grid Scaling of 1e300 overflows Float) would make the bin count NaN.
+        if let bad = dose.values.firstIndex(where: { !$0.isFinite }) {
+            throw DosimetryError(.invalidGeometry, "the dose grid holds a non-finite value at voxel \(bad) (Dose Grid Scaling or stored values out of range)")
+        }
         self.dose = dose
         self.options = options
         sampler = try GridSampler(grid: dose.grid, extent: options.gridExtent)
@@ -55,6 +67,12 @@ public struct DVHCalculator: Sendable {
 
     /// DVHs of several ROIs, in parallel; ROIs without one are returned as skipped, with the reason.
     public func compute(_ rois: [StructureSet.ROI]) -> (structures: [StructureDose], skipped: [SkippedStructure]) {
+        compute(rois, prebuilt: [:])
+    }
+
+    /// As `compute(_:)`, the geometry of ROI n taken from `prebuilt[n]` when given (derived structures).
+    func compute(_ rois: [StructureSet.ROI], prebuilt: [Int: Result<StructureGeometry, DosimetryError>]) -> (structures: [StructureDose], skipped: [SkippedStructure]) {
+        if options.doseSampling == .voxelCentre { return computeAtVoxelCentres(rois) }
         // Geometry of every ROI (contour projection and grouping), in parallel.
         var geometries = [Result<StructureGeometry, DosimetryError>?](repeating: nil, count: rois.count)
         let grid = dose.grid
@@ -62,6 +80,7 @@ public struct DVHCalculator: Sendable {
         geometries.withUnsafeMutableBufferPointer { buf in
             nonisolated(unsafe) let out = buf
             let work: @Sendable (Int) -> Void = { n in
+                if let g = prebuilt[n] { out[n] = g; return }
                 do { out[n] = .success(try StructureGeometry(roi: rois[n], grid: grid, options: opts)) }
                 catch let e as DosimetryError { out[n] = .failure(e) }
                 catch { out[n] = .failure(DosimetryError(.invalidGeometry, "\(error)", structure: rois[n].name)) }
@@ -76,6 +95,10 @@ public struct DVHCalculator: Sendable {
         for (n, g) in geometries.enumerated() {
             guard case .success(let geo)? = g else { continue }
             let l = SamplingLattice.choose(for: geo, grid: grid, options: options)
+            if let problem = SamplingBounds.problem(geo, lattice: l, name: rois[n].name) {
+                geometries[n] = .failure(problem)
+                continue
+            }
             lattices[n] = l
             // Work of a plane: its cells times the pieces its slab is cut into (`sampleAligned`), for balance.
             let sK = max(grid.spacing.k, 1e-3)
@@ -177,6 +200,36 @@ public struct DVHCalculator: Sendable {
         withStructureSetSpacing(rs).compute(rois)
     }
 
+    /// DVHs of ROIs and of structures derived from them: each derived structure is (name, expression,
+    /// the ROIs its operand indices stand for), computed on the sampling lattice (`StructureExpression`).
+    /// Derived structures come after the ROIs in the result, with ROI number 0 and no interpreted type.
+    /// Voxel-centre sampling does not take derived structures (they are skipped, with why).
+    public func compute(_ rois: [StructureSet.ROI], derived: [(name: String, expression: StructureExpression, operands: [StructureSet.ROI])],
+                        in rs: StructureSet) -> (structures: [StructureDose], skipped: [SkippedStructure]) {
+        let calc = withStructureSetSpacing(rs)
+        var all = rois
+        var prebuilt: [Int: Result<StructureGeometry, DosimetryError>] = [:]
+        var skipped: [SkippedStructure] = []
+        for d in derived {
+            if options.doseSampling == .voxelCentre {
+                skipped.append(SkippedStructure(roiNumber: nil, name: d.name, error: DosimetryError(.invalidGeometry, "derived structures are sampled on the lattice only, not at voxel centres", structure: d.name)))
+                continue
+            }
+            let n = all.count
+            all.append(StructureSet.ROI(number: 0, name: d.name, contours: []))
+            do {
+                let geos = try d.operands.map { try StructureGeometry(roi: $0, grid: dose.grid, options: calc.options) }
+                prebuilt[n] = .success(try StructureGeometry(derived: d.name, expression: d.expression, operands: geos, options: calc.options))
+            } catch let e as DosimetryError {
+                prebuilt[n] = .failure(DosimetryError(e.code, e.message, structure: d.name))
+            } catch {
+                prebuilt[n] = .failure(DosimetryError(.invalidGeometry, "\(error)", structure: d.name))
+            }
+        }
+        let r = calc.compute(all, prebuilt: prebuilt)
+        return (r.structures, r.skipped + skipped)
+    }
+
     /// This calculator with `singlePlaneSpacingMM` set from the structure set, unless already given.
     func withStructureSetSpacing(_ rs: StructureSet) -> DVHCalculator {
         guard options.singlePlaneSpacingMM == nil && options.contourSpacingMM == nil,
@@ -221,6 +274,7 @@ public struct DVHCalculator: Sendable {
     public func mask(for roi: StructureSet.ROI) throws -> StructureMask {
         let geo = try StructureGeometry(roi: roi, grid: dose.grid, options: options)
         let lattice = SamplingLattice.choose(for: geo, grid: dose.grid, options: options)
+        if let problem = SamplingBounds.problem(geo, lattice: lattice, name: roi.name) { throw problem }
         let grid = dose.grid
         var dense = [Double](repeating: 0, count: grid.voxelCount)
         var acc = SampleAccumulator(binCount: 1, binWidth: binWidthGy)

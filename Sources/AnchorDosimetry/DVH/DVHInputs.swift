@@ -7,8 +7,9 @@ import AnchorRT
 /// Type PLAN or MULTI_PLAN are preferred (a plan sum over its beam doses), then those on the structure
 /// set's frame of reference; among several structure sets, those on the dose's frame of reference. If
 /// more than one candidate is left, the choice is the caller's (`ambiguousInput`, naming the files).
-/// A dose and structure set on different frames of reference are used together with a warning (some
-/// converters rewrite the dose's UIDs; the coordinates are assumed shared).
+/// A dose and structure set on different frames of reference are not in one coordinate system unless a
+/// registration relates them (PS3.3 C.7.4.1; Spatial Registration objects are not read): the mismatch is
+/// kept in `frameOfReferenceMismatch`, and callers refuse the pair or flag every number computed from it.
 public struct DVHInputs: Sendable {
     /// The dose grid chosen.
     public var dose: DoseGrid
@@ -20,6 +21,9 @@ public struct DVHInputs: Sendable {
     public var dosesNotUsed: [(file: String, reason: String)]
     /// What the reader should know about the choice (frames of reference that differ, RELATIVE dose).
     public var warnings: [String]
+    /// Set when the dose and the structure set are on different frames of reference: the sentence
+    /// saying so. Their coordinates are then not known to be one system.
+    public var frameOfReferenceMismatch: String?
 
     /// Inputs given directly.
     public init(dose: DoseGrid, structureSet: StructureSet, plan: Plan? = nil) {
@@ -89,7 +93,9 @@ public struct DVHInputs: Sendable {
         inputs.dosesNotUsed = notUsed
         inputs.plan = plans.first { dose.referencedPlanUIDs.contains($0.sopInstanceUID) } ?? (plans.count == 1 ? plans[0] : nil)
         if let f = dose.frameOfReferenceUID, !rs.frameOfReferenceUIDs.isEmpty, !rs.frameOfReferenceUIDs.contains(f) {
-            inputs.warnings.append("the dose is on frame of reference \(f), the structure set on \(rs.frameOfReferenceUIDs.joined(separator: ", ")): used together, assuming they share patient coordinates")
+            let why = "the dose is on frame of reference \(f), the structure set on \(rs.frameOfReferenceUIDs.joined(separator: ", ")): relating them needs a registration, which is out of scope"
+            inputs.frameOfReferenceMismatch = why
+            inputs.warnings.append(why)
         }
         if !dose.isGy {
             inputs.warnings.append("dose units are \(dose.units), not GY: doses and dose metrics are in those units")

@@ -30,6 +30,19 @@ public struct DVHOptions: Sendable, Equatable {
         case voxelEdges = "voxel_edges"
     }
 
+    /// How the dose inside a structure is sampled.
+    public enum DoseSampling: String, Sendable {
+        /// Trilinear interpolation on the structure's sub-voxel lattice (default; see `DVHCalculator`).
+        case trilinear = "trilinear"
+        /// The dose grid's voxel centres inside each contour plane's polygons, with dose interpolated
+        /// linearly between frames to the plane; each centre stands for a pixel by the plane's slab
+        /// (the convention of many planning systems and of dicompyler-core's default).
+        case voxelCentre = "voxel-centre"
+    }
+
+    /// How dose is sampled. Default `.trilinear`.
+    public var doseSampling: DoseSampling = .trilinear
+
     /// Width of the DVH bins, Gy (the dose grid's units when they are RELATIVE). Bin b holds the volume
     /// whose dose d satisfies b·w ≤ d < (b+1)·w. Metrics interpolate linearly inside a bin, so they are
     /// within one bin width of the sorted-sample values. Default 0.001 Gy.
@@ -92,6 +105,9 @@ public struct DVHOptions: Sendable, Equatable {
         }
         s += "; gaps over \(gapFactor)x the nominal spacing are gaps in the structure"
         s += "; contours on one plane combine by the even-odd rule (nested contours are holes, disjoint contours are parts)"
+        if doseSampling == .voxelCentre {
+            return s + "; dose at the dose grid's voxel centres inside each contour plane, interpolated linearly between frames to the plane"
+        }
         switch gridExtent {
         case .voxelCentres: s += "; dose by trilinear interpolation, grid covers the space between its outermost voxel centres"
         case .voxelEdges: s += "; dose by trilinear interpolation, grid covers out to its outermost voxel faces"

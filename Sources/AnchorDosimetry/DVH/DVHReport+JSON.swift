@@ -17,8 +17,14 @@ extension DVHReport {
     /// metric_notes, warnings, sampling, dvh), `skipped` (name, number, code, reason), `warnings`,
     /// `doses_not_used`. `dvh` is cumulative: `volume_cc[i]` is the volume receiving at least
     /// `dose_gy[i]`, every `dvhStepGy` from 0 to just above the maximum (omitted when `dvhStepGy` is nil).
+    ///
+    /// `tps_dvh` (per structure, when the RT Dose holds the planning system's DVH of that ROI, PS3.3
+    /// C.8.8.4): its type, units, volume_cc, min_gy, mean_gy, max_gy and the same metrics read from it.
+    /// `frame_of_reference_mismatch` says when the dose and structure set are on different frames of
+    /// reference; `extra` adds top-level fields (the EQD2 conversion used).
     public func json(inputs: DVHInputs, metricsFor: (StructureDose) -> [DVHMetric], prescription: PrescriptionContext?,
-                     prescriptionSource: String?, dvhStepGy: Double?, extraWarnings: [String] = []) -> JSON {
+                     prescriptionSource: String?, dvhStepGy: Double?, extraWarnings: [String] = [],
+                     extra: [(String, JSON)] = []) -> JSON {
         let d = inputs.dose
         let sp = d.grid.spacing
         let doseJSON: JSON = .object([
@@ -69,6 +75,9 @@ extension DVHReport {
             let notes = values.compactMap { v in v.note.map { (v.metric.name, JSON.string($0)) } }
             if !notes.isEmpty { fields.append(("metric_notes", .object(notes))) }
             fields.append(("warnings", .array(s.warnings.map { .string($0) })))
+            if let stored = d.storedDVHs.first(where: { $0.referencedROINumbers.contains(s.roiNumber) }) {
+                fields.append(("tps_dvh", Self.tpsJSON(stored, structure: s, metrics: metricsFor(s), prescription: prescription)))
+            }
             let l = s.sampling.lattice
             fields.append(("sampling", .object([
                 ("aligned_with_dose_grid", .bool(s.sampling.alignedWithDoseGrid)),
@@ -100,7 +109,28 @@ extension DVHReport {
             ("skipped", .array(skippedJSON)),
             ("warnings", .array((inputs.warnings + extraWarnings).map { .string($0) })),
             ("doses_not_used", .array(inputs.dosesNotUsed.map { .object([("file", .string($0.file)), ("reason", .string($0.reason))]) })),
-        ])
+            ("frame_of_reference_mismatch", .from(inputs.frameOfReferenceMismatch)),
+        ] + extra)
+    }
+
+    /// The planning system's stored DVH of a structure as JSON, with the same metrics read from it.
+    static func tpsJSON(_ stored: DoseGrid.StoredDVH, structure s: StructureDose, metrics: [DVHMetric], prescription: PrescriptionContext?) -> JSON {
+        var fields: [(String, JSON)] = [("type", .from(stored.type)), ("dose_units", .from(stored.doseUnits)), ("volume_units", .from(stored.volumeUnits))]
+        do {
+            let t = try stored.dvh(structureVolumeCC: s.volumeCC)
+            fields += [("volume_cc", .number(round6(t.volumeCC))), ("min_gy", .number(round6(t.minGy))), ("mean_gy", .number(round6(t.meanGy))),
+                       ("max_gy", .number(round6(t.maxGy)))]
+            // CI and GI need the whole dose grid, which a stored DVH does not have.
+            let values: [(String, JSON)] = metrics.filter { !$0.needsPrescription }.map { m in
+                (m.name, JSON.from((try? t.value(of: m, prescription: prescription, structure: s.name)).map(round6)))
+            }
+            fields.append(("metrics", .object(values)))
+        } catch let e as DosimetryError {
+            fields.append(("error", .string(e.message)))
+        } catch {
+            fields.append(("error", .string("\(error)")))
+        }
+        return .object(fields)
     }
 }
 

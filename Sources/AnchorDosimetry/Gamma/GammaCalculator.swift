@@ -45,7 +45,7 @@ public struct GammaCalculator: Sendable {
         let rg = reference.grid, eg = evaluated.grid
         var warnings: [String] = []
         if let a = reference.frameOfReferenceUID, let b = evaluated.frameOfReferenceUID, a != b {
-            warnings.append("the doses are in different frames of reference (\(a), \(b)): compared as if their patient coordinates were the same")
+            warnings.append("the doses are on different frames of reference (\(a), \(b)): relating them needs a registration, which is out of scope; compared as if their patient coordinates were the same, so the result is not valid unless they are")
         }
         if reference.units.uppercased() != evaluated.units.uppercased() {
             warnings.append("dose units differ: reference \(reference.units), evaluated \(evaluated.units)")

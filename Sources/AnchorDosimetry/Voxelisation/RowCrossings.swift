@@ -113,6 +113,54 @@ struct RowCrossings {
                 }
             }
         }
+        if let expression = plane.expression, let operands = plane.polygonOperands {
+            // A derived structure: per row, walk the crossings of every operand in order, keep each
+            // operand's even-odd inside state, and keep the u where the expression's value changes. The
+            // pairs are then exactly the expression's inside intervals along the row.
+            var tagged = [Int](repeating: 0, count: total)
+            fill = starts
+            for p in 0..<plane.polygonCount {
+                let s = plane.polygonStarts[p], e = plane.polygonStarts[p + 1]
+                var j = e - 1
+                for i in s..<e {
+                    let va = pv[j], vb = pv[i]
+                    j = i
+                    if va == vb { continue }
+                    let r0 = lowerBound(min(va, vb)), r1 = lowerBound(max(va, vb))
+                    if r1 <= r0 { continue }
+                    for r in r0..<r1 { tagged[fill[r]] = operands[p]; fill[r] += 1 }
+                }
+            }
+            let operandCount = (operands.max() ?? 0) + 1
+            var out: [Double] = []
+            var outStarts = [Int](repeating: 0, count: rows + 1)
+            var inside = [Bool](repeating: false, count: operandCount)
+            for r in 0..<rows {
+                outStarts[r] = out.count
+                let lo = starts[r], hi = starts[r + 1]
+                let order = (lo..<hi).sorted { xs[$0] < xs[$1] }
+                for k in inside.indices { inside[k] = false }
+                var state = false
+                var n = 0
+                while n < order.count {
+                    // Crossings at the same u change their operands together.
+                    let x = xs[order[n]]
+                    while n < order.count && xs[order[n]] == x { inside[tagged[order[n]]].toggle(); n += 1 }
+                    let now = expression.contains(inside)
+                    if now != state { out.append(x); state = now }
+                }
+                // Closed polygons cross every row an even number of times, so the walk ends outside;
+                // should rounding leave it inside, the unpaired boundary is dropped rather than read as a pair.
+                if state { out.removeLast() }
+            }
+            outStarts[rows] = out.count
+            v = vs
+            height = hs
+            band = bs
+            rowStarts = outStarts
+            u = out
+            return
+        }
         // Rows hold few crossings (2 for a convex contour, rarely over 20): insertion sort.
         for r in 0..<rows {
             let lo = starts[r], hi = starts[r + 1]

@@ -64,6 +64,11 @@ public struct ContourPlane: Sendable {
     public var absoluteAreaMM2: Double
     /// Bounds of the vertices, mm.
     public var uMin: Double, uMax: Double, vMin: Double, vMax: Double
+    /// For a derived structure's plane: the operand each polygon belongs to, and the expression that
+    /// says which points are inside from each operand's even-odd inside/outside (`StructureExpression`).
+    /// Nil for an ordinary plane (every polygon one even-odd set).
+    public var polygonOperands: [Int]? = nil
+    public var expression: StructureExpression? = nil
 
     /// Number of polygons on the plane.
     public var polygonCount: Int { polygonStarts.count - 1 }

@@ -210,13 +210,33 @@ struct GridSampler: Sendable {
     /// field takes its extremes over the slab, so with the interior samples they make minimum and
     /// maximum exact for linear dose and close to exact otherwise.
     func vertexExtremes(_ plane: ContourPlane, frame: SamplingFrame, values: UnsafePointer<Float>, min lo: inout Double, max hi: inout Double) {
+        // A derived plane's operand vertices count where they are on or inside the derived structure:
+        // where the expression holds with the vertex's own operand taken as inside or as outside.
+        var keep: [Bool]? = nil
+        if let e = plane.expression, let owners = plane.polygonOperands {
+            let count = (owners.max() ?? 0) + 1
+            var k = [Bool](repeating: false, count: plane.u.count)
+            for p in 0..<plane.polygonCount {
+                for n in plane.polygonStarts[p]..<plane.polygonStarts[p + 1] {
+                    var inside = [Bool](repeating: false, count: count)
+                    for q in 0..<plane.polygonCount where owners[q] != owners[p] && plane.contains(polygon: q, u: plane.u[n], v: plane.v[n]) {
+                        inside[owners[q]].toggle()
+                    }
+                    inside[owners[p]] = true
+                    let asInside = e.contains(inside)
+                    inside[owners[p]] = false
+                    k[n] = asInside || e.contains(inside)
+                }
+            }
+            keep = k
+        }
         let ai = Vec3(frame.e1.dot(grid.rowDirection), frame.e2.dot(grid.rowDirection), frame.normal.dot(grid.rowDirection)) * (1 / sI)
         let aj = Vec3(frame.e1.dot(grid.columnDirection), frame.e2.dot(grid.columnDirection), frame.normal.dot(grid.columnDirection)) * (1 / sJ)
         let gn = grid.normal
         let an = Vec3(frame.e1.dot(gn), frame.e2.dot(gn), frame.normal.dot(gn))
         for face in 0..<2 {
             let w = face == 0 ? plane.slabLow : plane.slabHigh
-            for n in plane.u.indices {
+            for n in plane.u.indices where keep?[n] ?? true {
                 let u = plane.u[n], v = plane.v[n]
                 let fk = frameIndex(an.x * u + an.y * v + an.z * w)
                 if let d = trilinear(values, ai.x * u + ai.y * v + ai.z * w, aj.x * u + aj.y * v + aj.z * w, fk) {

@@ -48,10 +48,22 @@ public protocol MetricProvider {
     func value(_ query: DoseVolumeQuery, structure: String) throws -> Double
     /// The structure's DVH for plotting, when the provider has one.
     func dvh(structure: String) -> DVH?
+    /// The value of `query` on the structure's EQD2 DVH (voxel-wise EQD2 of the dose with this α/β, Gy).
+    func value(_ query: DoseVolumeQuery, structure: String, eqd2AlphaBetaGy: Double) throws -> Double
+    /// Fraction of the structure's volume inside the dose grid, when known.
+    func coveredFraction(structure: String) -> Double?
+    /// The definition of a structure the provider derived from others (`Lung_L | Lung_R`), nil when it
+    /// holds no derived structure of that name.
+    func derivedDefinition(structure: String) -> String?
 }
 
 extension MetricProvider {
     public func dvh(structure: String) -> DVH? { nil }
+    public func value(_ query: DoseVolumeQuery, structure: String, eqd2AlphaBetaGy: Double) throws -> Double {
+        throw QAError(.notEvaluable, "no EQD2 DVH (α/β \(ConstraintMetric.format(eqd2AlphaBetaGy)) Gy) for '\(structure)'")
+    }
+    public func coveredFraction(structure: String) -> Double? { nil }
+    public func derivedDefinition(structure: String) -> String? { nil }
 }
 
 /// A provider over DVHs already computed (or built analytically in tests): every query is read from
@@ -62,14 +74,34 @@ public struct DVHMetricProvider: MetricProvider, Sendable {
     public var dvhs: [String: DVH]
     /// Why a structure has no DVH (no contours, outside the dose grid ...).
     public var failures: [String: String]
+    /// Fraction of each structure's volume inside the dose grid.
+    public var coveredFractions: [String: Double]
+    /// EQD2 DVHs per structure and α/β (Gy).
+    public var eqd2DVHs: [String: [Double: DVH]]
+    /// Structures derived from others (not in `structureNames`), by name: their definition.
+    public var derived: [String: String] = [:]
 
-    public init(structureNames: [String], dvhs: [String: DVH], failures: [String: String] = [:]) {
+    public func derivedDefinition(structure: String) -> String? { derived[structure] }
+
+    public init(structureNames: [String], dvhs: [String: DVH], failures: [String: String] = [:],
+                coveredFractions: [String: Double] = [:], eqd2DVHs: [String: [Double: DVH]] = [:]) {
         self.structureNames = structureNames
         self.dvhs = dvhs
         self.failures = failures
+        self.coveredFractions = coveredFractions
+        self.eqd2DVHs = eqd2DVHs
     }
 
     public func dvh(structure: String) -> DVH? { dvhs[structure] }
+
+    public func coveredFraction(structure: String) -> Double? { coveredFractions[structure] }
+
+    public func value(_ query: DoseVolumeQuery, structure: String, eqd2AlphaBetaGy ab: Double) throws -> Double {
+        guard let d = eqd2DVHs[structure]?[ab] else {
+            throw QAError(.notEvaluable, failures[structure] ?? "no EQD2 DVH (α/β \(ConstraintMetric.format(ab)) Gy) for '\(structure)'")
+        }
+        return try DVHMetricProvider.read(query, from: d, structure: structure)
+    }
 
     public func value(_ query: DoseVolumeQuery, structure: String) throws -> Double {
         guard let d = dvhs[structure] else {

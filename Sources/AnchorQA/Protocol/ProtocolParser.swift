@@ -11,7 +11,16 @@ import Yams
 /// kind: protocol                      # or constraint_set (missing organs do not count against the plan)
 /// prescription_gy: 54                 # optional; needed by percent-of-prescription limits
 /// fractions: 30                       # optional
+/// prescriptions:                      # optional: per target, Gy (percent limits refer to their target's)
+///   PTV_High: 54
+///   PTV_Low: 36
+/// dose_per_fraction_gy: 2             # optional (default 2): the fractionation the dose limits assume
+/// age_years: "< 18"                   # optional: the ages the protocol is for
+/// derived_structures:                 # optional: used when the case has no structure of that name
+///   Lungs: "Lung_L | Lung_R"          # union; '&' intersection; ' - ' subtraction (left to right)
+///   Brain-PTV: "Brain - PTV"
 /// notes: "scope and caveats"          # optional
+/// indications: [Wilms tumour, flank]  # optional: what the set is for (listed by `anchor protocols`)
 /// constraints:
 ///   - structure: Brainstem            # TG-263 name
 ///     aliases: [Brain Stem, BS]       # optional
@@ -22,13 +31,21 @@ import Yams
 ///     source: "citation"              # optional but expected in the library
 ///     note: "caveat"                  # optional
 ///     optional: false                 # optional
+///     locator: "Abstract (Results)"   # optional: where in the source the number is
+///     confidence: high                # optional: how sure the reading of the source is
+///     objective: true                 # optional: exceeding per_protocol is an acceptable variation,
+///                                     # never unacceptable (an ALARA objective, not a limit)
+///     prescription: PTV_Low           # optional: the target whose prescription '%' limits refer to
+///     alpha_beta_gy: 3                # optional: α/β for EQD2 (default 10 Gy targets, 3 Gy organs)
 /// ```
 ///
 /// Unknown fields are errors (a misspelt `per_protcol` would otherwise silently drop a limit). Every
 /// error names the file, the line and column of the offending node, and the field.
 public enum ProtocolParser {
-    static let topLevelFields: Set<String> = ["id", "name", "version", "source", "kind", "prescription_gy", "fractions", "notes", "constraints"]
-    static let constraintFields: Set<String> = ["structure", "aliases", "metric", "per_protocol", "acceptable", "age_years", "source", "note", "optional"]
+    static let topLevelFields: Set<String> = ["id", "name", "version", "source", "kind", "prescription_gy", "fractions", "notes", "constraints",
+                                              "indications", "prescriptions", "dose_per_fraction_gy", "age_years", "derived_structures"]
+    static let constraintFields: Set<String> = ["structure", "aliases", "metric", "per_protocol", "acceptable", "age_years", "source", "note", "optional",
+                                                "locator", "confidence", "objective", "prescription", "alpha_beta_gy"]
 
     /// Reads and parses a file.
     public static func load(path: String) throws -> TreatmentProtocol {
@@ -89,9 +106,47 @@ public enum ProtocolParser {
         for (n, item) in seq.enumerated() {
             constraints.append(try parseConstraint(item, index: n + 1, kind: kind, ctx: ctx))
         }
-        return TreatmentProtocol(id: id, name: name, version: version, source: source, kind: kind,
-                                 prescriptionGy: prescription, fractions: fractions, notes: notes,
-                                 constraints: constraints, file: file)
+        var p = TreatmentProtocol(id: id, name: name, version: version, source: source, kind: kind,
+                                  prescriptionGy: prescription, fractions: fractions, notes: notes,
+                                  constraints: constraints, file: file)
+        if let node = top["prescriptions"] {
+            let m = try ctx.mapping(node, field: "prescriptions", what: "'prescriptions'")
+            for (k, v) in m {
+                let target = try ctx.string(k, field: "prescriptions")
+                let text = try ctx.string(v, field: "prescriptions", scope: "prescription of \(target)")
+                let number = text.lowercased().replacingOccurrences(of: "gy", with: "").trimmingCharacters(in: .whitespaces)
+                guard let g = Double(number), g.isFinite, g > 0 else {
+                    throw ctx.error(v, field: "prescriptions", "prescription of \(target): '\(text)' is not a positive dose in Gy")
+                }
+                p.targetPrescriptions.append(TargetPrescription(target: target, doseGy: g))
+            }
+        }
+        if let node = top["dose_per_fraction_gy"] {
+            p.dosePerFractionGy = try ctx.positiveNumber(node, field: "dose_per_fraction_gy")
+            p.dosePerFractionStated = true
+        }
+        if let a = top["age_years"] {
+            let text = try ctx.string(a, field: "age_years")
+            do { p.ageBand = try AgeBand.parse(text) }
+            catch let e as QAError { throw ctx.error(a, field: "age_years", e.message) }
+        }
+        if let node = top["derived_structures"] {
+            let m = try ctx.mapping(node, field: "derived_structures", what: "'derived_structures'")
+            for (k, v) in m {
+                let name = try ctx.string(k, field: "derived_structures")
+                let text = try ctx.string(v, field: "derived_structures", scope: "derived structure \(name)")
+                do { p.derivedStructures.append(try DerivedStructure.parse(name: name, expression: text)) }
+                catch let e as QAError { throw ctx.error(v, field: "derived_structures", "derived structure \(name): \(e.message)") }
+            }
+        }
+        let targets = Set(p.targetPrescriptions.map(\.target))
+        for (n, c) in p.constraints.enumerated() {
+            if let t = c.prescriptionTarget, !targets.contains(t), case .sequence(let items) = list, n < items.count {
+                throw ctx.error(items[n], field: "prescription", "constraint \(n + 1) (\(c.structure)): '\(t)' is not among the protocol's prescriptions (\(targets.sorted().joined(separator: ", ")))")
+            }
+        }
+        p.indications = try parseIndications(top["indications"], ctx: ctx)
+        return p
     }
 
     static func parseConstraint(_ node: Node, index: Int, kind: TreatmentProtocol.Kind, ctx: Context) throws -> Constraint {
@@ -155,9 +210,13 @@ public enum ProtocolParser {
             guard let b = o.bool else { throw ctx.error(o, field: "optional", "\(scope): 'optional' must be true or false") }
             optional = b
         }
-        return Constraint(structure: structure, aliases: aliases, metric: metric, perProtocol: perProtocol,
-                          acceptable: acceptable, ageBand: ageBand, source: source, note: note,
-                          optional: optional, line: node.mark?.line)
+        var c = Constraint(structure: structure, aliases: aliases, metric: metric, perProtocol: perProtocol,
+                           acceptable: acceptable, ageBand: ageBand, source: source, note: note,
+                           optional: optional, line: node.mark?.line)
+        c.prescriptionTarget = try m["prescription"].map { try ctx.string($0, field: "prescription", scope: scope) }
+        c.alphaBetaGy = try m["alpha_beta_gy"].map { try ctx.positiveNumber($0, field: "alpha_beta_gy") }
+        try parseProvenance(m, into: &c, scope: scope, ctx: ctx)
+        return c
     }
 
     static func yamlError(_ e: YamlError, file: String?) -> QAError {

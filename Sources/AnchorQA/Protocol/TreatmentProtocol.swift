@@ -23,11 +23,26 @@ public struct TreatmentProtocol: Sendable {
     public var prescriptionGy: Double?
     /// Number of fractions the constraints assume, when the protocol states it.
     public var fractions: Int?
+    /// Prescriptions per target (`PTV_High: 54`, `PTV_CSI: 23.4`), Gy: a percent-of-prescription limit on
+    /// a constraint naming a target (its structure, or its `prescription` field) refers to that target's.
+    public var targetPrescriptions: [TargetPrescription] = []
+    /// Dose per fraction the protocol's dose limits assume, Gy. Default 2 (the conventional
+    /// fractionation most organ tolerance data come from: Emami 1991, QUANTEC 2010, PENTEC 2021-24).
+    public var dosePerFractionGy: Double = 2
+    /// Whether the file stated `dose_per_fraction_gy` (else the default 2 Gy is assumed).
+    public var dosePerFractionStated: Bool = false
+    /// The ages the protocol is written for; a patient outside them is a problem in the report.
+    public var ageBand: AgeBand?
+    /// Structures the protocol defines from others (`Lungs = Lung_L | Lung_R`), used when the case has no
+    /// structure of that name.
+    public var derivedStructures: [DerivedStructure] = []
     /// Free text for the reviewer (scope, caveats); shown in the report.
     public var notes: String?
     public var constraints: [Constraint]
     /// The file the protocol was read from.
     public var file: String?
+    /// What the set is for (diagnoses, sites, techniques), as the file lists them; empty when not given.
+    public var indications: [String] = []
 
     public init(id: String, name: String, version: String, source: String, kind: Kind = .protocol,
                 prescriptionGy: Double? = nil, fractions: Int? = nil, notes: String? = nil,
@@ -43,6 +58,14 @@ public struct TreatmentProtocol: Sendable {
         self.constraints = constraints
         self.file = file
     }
+}
+
+/// One target's prescription in a protocol.
+public struct TargetPrescription: Sendable, Equatable {
+    /// The target's name (TG-263), matched to the case's ROIs like a constraint's structure.
+    public var target: String
+    public var doseGy: Double
+    public init(target: String, doseGy: Double) { self.target = target; self.doseGy = doseGy }
 }
 
 /// One graded constraint: a structure (TG-263 name and aliases), a metric and its limits.
@@ -69,6 +92,19 @@ public struct Constraint: Sendable {
     public var optional: Bool
     /// 1-based line of the constraint in its file.
     public var line: Int?
+    /// Where in the source the number is (section, table, page), when the file says.
+    public var locator: String?
+    /// How sure the reading of the source is (for example "high", "medium (secondary source)").
+    public var confidence: String?
+    /// True for an objective rather than a limit: exceeding `perProtocol` is an acceptable variation and
+    /// never an unacceptable one (`acceptable` is then unbounded).
+    public var isObjective = false
+    /// The target whose prescription a percent-of-prescription limit refers to (a name among the
+    /// protocol's `prescriptions`); nil: the structure itself when it is one of them, else the plan's.
+    public var prescriptionTarget: String?
+    /// α/β of the tissue the limit protects, Gy, for the EQD2 conversion; nil: 10 Gy for targets, 3 Gy
+    /// otherwise (`EQD2.tumourAlphaBetaGy`, `EQD2.lateEffectsAlphaBetaGy`).
+    public var alphaBetaGy: Double?
 
     public init(structure: String, aliases: [String] = [], metric: ConstraintMetric, perProtocol: Limit,
                 acceptable: Limit? = nil, ageBand: AgeBand? = nil, source: String? = nil, note: String? = nil,

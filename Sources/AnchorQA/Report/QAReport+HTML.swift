@@ -58,7 +58,9 @@ extension QAReport {
             if let why = r.reason { grade += "<br><span class=\"small\">\(esc(why))</span>" }
             var source = esc(c.source ?? "")
             if let n = c.note { source += "<br><span class=\"small\">\(esc(n))</span>" }
-            h += "<tr><td>\(structure)</td><td>\(esc(r.matchedStructure ?? "-"))</td><td>\(esc(c.metric.description))</td>"
+            let provenance = [c.locator, c.confidence.map { "confidence: \($0)" }].compactMap { $0 }
+            if !provenance.isEmpty { source += "<br><span class=\"small\">\(esc(provenance.joined(separator: "; ")))</span>" }
+                        h += "<tr><td>\(structure)</td><td>\(esc(r.matchedStructure ?? "-"))\(r.derivedFrom.map { "<br><span class=\"small\">derived: \(esc($0))</span>" } ?? "")</td><td>\(esc(c.metric.description))</td>"
             h += "<td class=\"num\">\(esc(QAReport.formatValue(r)))</td><td>\(esc(c.perProtocol.text))</td><td>\(esc(c.acceptable?.text ?? "-"))</td>"
             h += "<td>\(grade)</td><td class=\"small\">\(source)</td></tr>\n"
         }
@@ -73,6 +75,19 @@ extension QAReport {
             h += "<p><strong>Not applicable at this age:</strong> " + esc(e.skippedForAge.map { "\($0.structure) \($0.metric) (age \($0.ageBand?.text ?? ""))" }.joined(separator: "; ")) + "</p>\n"
         }
 
+        h += LateEffectEstimate.htmlSection(lateEffects)
+        if !tpsComparison.isEmpty {
+            h += "<h2>Planning system's DVH beside Anchor's</h2>\n<table>\n<tr><th>Structure</th><th>Quantity</th><th>Anchor</th><th>Planning system</th><th></th></tr>\n"
+            for c in tpsComparison {
+                for r in c.rows {
+                    let a = r.anchor.map { String(format: "%.2f %@", $0, r.unit) } ?? "-", t = r.tps.map { String(format: "%.2f %@", $0, r.unit) } ?? "-"
+                    h += "<tr><td>\(esc(c.structure))</td><td>\(esc(r.quantity))</td><td class=\"num\">\(esc(a))</td><td class=\"num\">\(esc(t))</td>"
+                    h += "<td>\(r.flagged ? "<span class=\"grade unacceptable_variation\">differs</span>" : "")</td></tr>\n"
+                }
+                for m in c.remarks where c.rows.isEmpty { h += "<tr><td>\(esc(c.structure))</td><td colspan=\"4\">\(esc(m))</td></tr>\n" }
+            }
+            h += "</table>\n<p class=\"small\">Differences over 3% of the volume or 1% of the prescription are marked; both systems may be right by their own sampling conventions.</p>\n"
+        }
         if !dvhs.isEmpty {
             h += "<h2>Dose-volume histograms</h2>\n"
             h += DVHPlot(curves: dvhs, markers: DVHPlot.markers(for: e)).svg + "\n"

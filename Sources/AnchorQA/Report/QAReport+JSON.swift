@@ -3,8 +3,9 @@ import Foundation
 
 extension QAReport {
     /// The JSON document of `anchor check --json`: `protocol` (id, version, name, source, kind), `results`
-    /// (structure, matched_structure, metric, value, unit, grade, limit, source, ...), `overall` (the worst
-    /// grade), the prescription and age used and where they came from, the case, and what was not matched.
+    /// (structure, matched_structure, metric, value, unit, grade, limit, source, locator, confidence,
+    /// objective, ...), `overall` (the worst grade), the prescription and age used and where they came
+    /// from, the case, what was not matched, and `late_effects` (estimates beside the grades).
     public var json: JSON {
         let report = self
         let e = report.evaluation
@@ -27,6 +28,16 @@ extension QAReport {
                 ("counts_in_overall", .bool(!r.excludedFromOverall)),
                 ("reason", .from(r.reason)),
                 ("note", .from(r.constraint.note)),
+                ("locator", .from(r.constraint.locator)),
+                ("confidence", .from(r.constraint.confidence)),
+                ("objective", .bool(r.constraint.isObjective)),
+                ("prescription_gy", .from(r.prescriptionGy)),
+                ("prescription_source", .from(r.prescriptionSource?.rawValue)),
+                ("eqd2", .bool(r.isEQD2)),
+                ("alpha_beta_gy", .from(r.alphaBetaGy)),
+                ("physical_value", .from(r.physicalValue)),
+                ("covered_fraction", .from(r.coveredFraction)),
+                ("derived_from", .from(r.derivedFrom)),
             ])
         }
         return .object([
@@ -36,6 +47,18 @@ extension QAReport {
             ("overall", .string(e.overall.rawValue)),
             ("prescription_gy", .from(e.context.prescriptionGy)),
             ("prescription_source", .string(e.context.prescriptionSource.rawValue)),
+            ("target_prescriptions", .array(p.targetPrescriptions.compactMap { t in
+                e.context.targetPrescriptions[t.target].map { v in
+                    .object([("target", .string(t.target)), ("prescription_gy", .number(v.doseGy)), ("source", .string(v.source.rawValue))])
+                }
+            })),
+            ("fractions", .from(e.context.fractions)),
+            ("fractions_source", .string(e.context.fractionsSource.rawValue)),
+            ("protocol_dose_per_fraction_gy", .number(p.dosePerFractionGy)),
+            ("eqd2_applied", .bool(e.context.eqd2 != nil)),
+            ("plan_dose_per_fraction_gy", .from(e.context.eqd2?.planDosePerFractionGy)),
+            ("minimum_covered_fraction", .number(e.context.minimumCoveredFraction)),
+            ("dose_problems", .array(e.context.doseProblems.map { .string($0) })),
             ("age_years", .from(e.context.ageYears)),
             ("age_source", .string(e.context.ageSource.rawValue)),
             ("case", .object([
@@ -51,6 +74,15 @@ extension QAReport {
             })),
             ("notes", .array(e.notes.map { .string($0) })),
             ("problems", .array(s.problems.map { .string($0) })),
+            ("late_effects", LateEffectEstimate.json(report.lateEffects)),
+            ("tps_dvh_comparison", .array(report.tpsComparison.map { c in
+                .object([("structure", .string(c.structure)), ("roi_number", .int(c.roiNumber)), ("flagged", .bool(c.flagged)),
+                         ("rows", .array(c.rows.map { r in
+                             .object([("quantity", .string(r.quantity)), ("unit", .string(r.unit)), ("anchor", .from(r.anchor)),
+                                      ("tps", .from(r.tps)), ("flagged", .bool(r.flagged))])
+                         })),
+                         ("remarks", .array(c.remarks.map { .string($0) }))])
+            })),
         ])
     }
 }

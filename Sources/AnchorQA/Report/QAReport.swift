@@ -65,6 +65,10 @@ public struct QAReport: Sendable {
     public var date: Date
     /// The software that made it (name and version).
     public var generator: String
+    /// Late-effect risk estimates of the case's organs, shown beside the grades (never graded).
+    public var lateEffects: [LateEffectEstimate] = []
+    /// The planning system's stored DVHs beside Anchor's, for the graded structures that have one.
+    public var tpsComparison: [TPSDVHComparison] = []
 
     public init(evaluation: EvaluationResult, caseSummary: CaseSummary, dvhs: [(name: String, dvh: DVH)] = [],
                 date: Date = Date(), generator: String = "Anchor") {
@@ -90,9 +94,29 @@ public struct QAReport: Sendable {
     /// The value as the table shows it: `53.21 Gy`, `96.4 %` (with the Gy behind a % of prescription).
     public static func formatValue(_ r: ConstraintResult) -> String {
         guard let v = r.value else { return "-" }
-        var s = r.unit == "%" ? String(format: "%.1f %%", v) : String(format: "%.2f %@", v, r.unit)
+        func one(_ v: Double) -> String { r.unit == "%" ? String(format: "%.1f %%", v) : String(format: "%.2f %@", v, r.unit) }
+        var s = one(v)
         if let g = r.valueGy { s += String(format: " (%.2f Gy)", g) }
+        if let ab = r.alphaBetaGy {
+            s += " EQD2 (α/β \(ConstraintMetric.format(ab)) Gy)"
+            if let p = r.physicalValue { s += "; physical " + one(p) }
+        }
         return s
+    }
+
+    /// The planning system's DVH beside Anchor's as text lines.
+    public var tpsComparisonText: String {
+        var out = ""
+        for c in tpsComparison {
+            out += "  \(c.structure) (ROI \(c.roiNumber)):"
+            for r in c.rows {
+                let a = r.anchor.map { String(format: "%.2f", $0) } ?? "-", t = r.tps.map { String(format: "%.2f", $0) } ?? "-"
+                out += " \(r.quantity) \(a)/\(t) \(r.unit)\(r.flagged ? " (!)" : "");"
+            }
+            out += "\n"
+            for m in c.remarks { out += "    \(m)\n" }
+        }
+        return out
     }
 
     /// A plain-text rendering: summary, a table, the sources as numbered notes, and what is unmatched.
@@ -115,7 +139,7 @@ public struct QAReport: Sendable {
         for r in e.results {
             var structure = r.constraint.structure
             if let b = r.constraint.ageBand { structure += " (age \(b.text))" }
-            rows.append([structure, r.matchedStructure ?? "-", r.constraint.metric.description, QAReport.formatValue(r),
+            rows.append([structure, (r.matchedStructure ?? "-") + (r.derivedFrom != nil ? " (derived)" : ""), r.constraint.metric.description, QAReport.formatValue(r),
                          r.constraint.limitDescription, r.grade.label + (r.excludedFromOverall ? " (optional)" : ""),
                          sourceIndex(r.constraint.source)])
         }
@@ -126,7 +150,15 @@ public struct QAReport: Sendable {
             if n == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
         }
         for r in e.results where r.reason != nil {
-            out += "  \(r.constraint.structure) \(r.constraint.metric): \(r.reason!)\n"
+            out += "  \(r.matchedStructure ?? r.constraint.structure) \(r.constraint.metric): \(r.reason!)\n"
+        }
+        for r in e.results where r.derivedFrom != nil {
+            out += "  \(r.matchedStructure ?? r.constraint.structure) is derived by the protocol: \(r.derivedFrom!)\n"
+        }
+        for r in e.results where r.prescriptionGy != nil {
+            if let rx = r.prescriptionGy, let src = r.prescriptionSource, e.context.prescriptionGy != rx || e.context.prescriptionSource != src {
+                out += "  \(r.matchedStructure ?? r.constraint.structure) \(r.constraint.metric): % of \(ProtocolEvaluator.fmt(rx)) Gy (\(src.rawValue))\n"
+            }
         }
         out += "\nOverall: \(e.overall.label)\n"
         if !e.unmatchedStructures.isEmpty { out += "Not found in the structure set: \(e.unmatchedStructures.joined(separator: ", "))\n" }
@@ -135,6 +167,10 @@ public struct QAReport: Sendable {
             out += "Skipped for age: " + e.skippedForAge.map { "\($0.structure) \($0.metric) (age \($0.ageBand?.text ?? ""))" }.joined(separator: "; ") + "\n"
         }
         for pr in caseSummary.problems { out += "Case problem: \(pr)\n" }
+        out += LateEffectEstimate.textSection(lateEffects)
+        if !tpsComparison.isEmpty {
+            out += "\nPlanning system's DVH beside Anchor's (Anchor/planning system; (!) over tolerance):\n" + tpsComparisonText
+        }
         if !sources.isEmpty {
             out += "\nSources:\n"
             for (n, s) in sources.enumerated() { out += "[\(n + 1)] \(s)\n" }

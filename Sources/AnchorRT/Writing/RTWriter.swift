@@ -202,6 +202,13 @@ public enum RTWriter {
     /// uses the full range (relative precision better than 1e-9), relative Grid Frame Offset Vector.
     public static func doseFile(_ dose: DoseGrid, context c: Context, referencedPlanUID: String? = nil,
                                 seriesInstanceUID: String = UIDFactory.make()) -> DICOMFile {
+        doseFile(dose, context: c, referencedPlanUID: referencedPlanUID, referencedFractionGroup: nil, seriesInstanceUID: seriesInstanceUID)
+    }
+
+    /// An RT Dose file that references a fraction group and its beams (`dose.referencedBeamNumbers`), as
+    /// FRACTION and BEAM summations must (PS3.3 C.8.8.3).
+    public static func doseFile(_ dose: DoseGrid, context c: Context, referencedPlanUID: String?, referencedFractionGroup: Int?,
+                                seriesInstanceUID: String = UIDFactory.make()) -> DICOMFile {
         var ds = common(c, sopClass: SOPClass.rtDose, sopInstance: dose.sopInstanceUID, series: seriesInstanceUID, modality: "RTDOSE", seriesNumber: 3)
         let g = dose.grid
         ds.set(.sliceThickness, .DS, "")
@@ -232,6 +239,18 @@ public enum RTWriter {
             var ref = DataSet()
             ref.set(.referencedSOPClassUID, .UI, SOPClass.rtPlan)
             ref.set(.referencedSOPInstanceUID, .UI, plan)
+            if let group = referencedFractionGroup {
+                var g = DataSet()
+                if !dose.referencedBeamNumbers.isEmpty {
+                    g.set(.referencedBeamSequence, items: dose.referencedBeamNumbers.map { n in
+                        var b = DataSet()
+                        b.set(.referencedBeamNumber, .IS, number: Double(n))
+                        return b
+                    })
+                }
+                g.set(.referencedFractionGroupNumber, .IS, number: Double(group))
+                ref.set(.referencedFractionGroupSequence, items: [g])
+            }
             ds.set(.referencedRTPlanSequence, items: [ref])
         }
         var bytes = [UInt8](repeating: 0, count: dose.values.count * 4)

@@ -1,7 +1,7 @@
 import Fluent
 import Vapor
 
-/// The review workflow API (issue: assignment, verdicts, threads, resubmission, turnaround).
+/// The review workflow API (assignment, verdicts, threads, resubmission, turnaround).
 struct ReviewController: RouteCollection {
     func boot(routes: RoutesBuilder) throws {
         let api = routes.grouped("api", "v1").grouped(TokenAuthenticator(), SessionAuthenticator(), APIRequestGuard(), RequireUser(redirect: false))

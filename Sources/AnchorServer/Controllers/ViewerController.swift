@@ -1,3 +1,4 @@
+import AnchorDosimetry
 import Fluent
 import Vapor
 

@@ -1,3 +1,4 @@
+import AnchorDosimetry
 import AnchorQA
 import AnchorRT
 import Foundation

@@ -17,7 +17,7 @@
 // ImageVolume(series:) to Float HU. `seconds` covers exactly that. The checks (slices, min/max stored
 // value, sum of the voxels as Double) are computed after the clock stops and printed, so the work
 // cannot be optimised away. Build with `swift build -c release --package-path bench/read-series`; run through
-// bench/read-series.sh, which measures cat, dcmdump and pydicom on the same files in the same run.
+// bench/read-series/run.sh, which measures cat, dcmdump and pydicom on the same files in the same run.
 
 import AnchorDICOM
 import AnchorRT

@@ -7,19 +7,19 @@ import Foundation
 /// - dose: UInt16 `round(dose / scale)` with `scale = max dose / 65534` Gy per unit; 65535 marks a
 ///   pixel outside the dose grid. Sampled at the CT pixel centres by the engine's trilinear
 ///   interpolation (`DoseGrid.dose(at:)`), so dose and image share one pixel grid.
-enum SliceEncoder {
+public enum SliceEncoder {
     /// Marks a dose pixel outside the dose grid.
-    static let outsideDose: UInt16 = 65535
+    public static let outsideDose: UInt16 = 65535
     /// Largest stored dose value.
-    static let maxDoseCode: Double = 65534
+    public static let maxDoseCode: Double = 65534
 
     /// CT voxel values as Int16, rounded and clamped (HU beyond ±32767 do not occur in CT).
-    static func hounsfield(_ voxels: [Float]) -> [Int16] {
+    public static func hounsfield(_ voxels: [Float]) -> [Int16] {
         voxels.map { v in Int16(max(-32768, min(32767, v.rounded()))) }
     }
 
     /// The CT slice `index` of `view`, Int16 little endian.
-    static func ct(_ hu: [Int16], grid: Grid3D, view: ViewGeometry, index s: Int) -> [UInt8] {
+    public static func ct(_ hu: [Int16], grid: Grid3D, view: ViewGeometry, index s: Int) -> [UInt8] {
         let w = view.width, h = view.height
         let strides = [1, grid.columns, grid.columns * grid.rows]
         let col = view.column, row = view.row, sl = view.slice
@@ -56,10 +56,10 @@ enum SliceEncoder {
     }
 
     /// Gy per stored unit for a dose maximum.
-    static func doseScale(maxGy: Double) -> Double { maxGy > 0 ? maxGy / maxDoseCode : 1 / maxDoseCode }
+    public static func doseScale(maxGy: Double) -> Double { maxGy > 0 ? maxGy / maxDoseCode : 1 / maxDoseCode }
 
     /// The dose on the CT slice `index` of `view`, UInt16 little endian (see the type's documentation).
-    static func dose(_ dose: DoseGrid, view: ViewGeometry, index s: Int, scale: Double) -> [UInt8] {
+    public static func dose(_ dose: DoseGrid, view: ViewGeometry, index s: Int, scale: Double) -> [UInt8] {
         let w = view.width, h = view.height
         var out = [UInt8](repeating: 0, count: w * h * 2)
         let g = dose.grid

@@ -1,4 +1,3 @@
-import AnchorDosimetry
 import AnchorRT
 import Foundation
 
@@ -14,21 +13,26 @@ import Foundation
 ///   union is outlined, with the steps where the neighbouring slabs differ.
 /// - A slice at any other angle clips each slab's polygons to the strip of the plane the slice passes
 ///   through inside the slab.
-struct ContourSection: Sendable {
+public struct ContourSection: Sendable {
     /// Closed rings, each `[c0, r0, c1, r1, ...]` (closing edge implied).
-    var rings: [[Double]] = []
+    public var rings: [[Double]] = []
     /// Open polylines (where the outline leaves the slice's image area it is still given whole; these
     /// are only the chains of an outline that did not close).
-    var lines: [[Double]] = []
-    var isEmpty: Bool { rings.isEmpty && lines.isEmpty }
+    public var lines: [[Double]] = []
+    public var isEmpty: Bool { rings.isEmpty && lines.isEmpty }
+
+    public init(rings: [[Double]] = [], lines: [[Double]] = []) {
+        self.rings = rings
+        self.lines = lines
+    }
 }
 
-enum ContourSlicer {
+public enum ContourSlicer {
     /// Cosine below which a slice counts as perpendicular to the contour planes (the slab's position
     /// along the line then moves by at most 0.001 x half the slab thickness).
-    static let perpendicularCosine = 1e-3
+    public static let perpendicularCosine = 1e-3
 
-    static func section(_ geo: StructureGeometry, view: ViewGeometry, index s: Int) -> ContourSection {
+    public static func section(_ geo: StructureGeometry, view: ViewGeometry, index s: Int) -> ContourSection {
         let f = geo.frame
         let nv = view.sliceVector.normalized
         let ps = view.patient(0, 0, Double(s))
@@ -131,7 +135,7 @@ enum ContourSlicer {
 
     /// Sutherland-Hodgman clipping of a polygon to the half-plane where `inside(q) >= 0` (`inside` is
     /// affine, so the crossing is found by linear interpolation).
-    static func clip(_ poly: [(Double, Double)], _ inside: ((Double, Double)) -> Double) -> [(Double, Double)] {
+    public static func clip(_ poly: [(Double, Double)], _ inside: ((Double, Double)) -> Double) -> [(Double, Double)] {
         guard !poly.isEmpty else { return [] }
         var out: [(Double, Double)] = []
         var prev = poly[poly.count - 1]
@@ -149,12 +153,12 @@ enum ContourSlicer {
         return out
     }
 
-    static func lerp(_ p: (Double, Double), _ q: (Double, Double), _ t: Double) -> (Double, Double) {
+    public static func lerp(_ p: (Double, Double), _ q: (Double, Double), _ t: Double) -> (Double, Double) {
         (p.0 + (q.0 - p.0) * t, p.1 + (q.1 - p.1) * t)
     }
 
     /// The parts covered by exactly one of two sets of disjoint sorted intervals.
-    static func symmetricDifference(_ x: [(Double, Double)], _ y: [(Double, Double)]) -> [(Double, Double)] {
+    public static func symmetricDifference(_ x: [(Double, Double)], _ y: [(Double, Double)]) -> [(Double, Double)] {
         var events: [Double] = []
         for (a, b) in x { events.append(a); events.append(b) }
         for (a, b) in y { events.append(a); events.append(b) }
@@ -172,7 +176,7 @@ enum ContourSlicer {
     }
 
     /// Joins segments that share end points into closed rings and open polylines.
-    static func chain(_ segments: [((Double, Double), (Double, Double))]) -> (rings: [[Double]], lines: [[Double]]) {
+    public static func chain(_ segments: [((Double, Double), (Double, Double))]) -> (rings: [[Double]], lines: [[Double]]) {
         struct Key: Hashable { var x: Int64; var y: Int64 }
         // End points come from the same arithmetic on the same numbers, so they agree to far better
         // than 1e-4 pixel when they are meant to meet.

@@ -1,32 +1,32 @@
 import AnchorRT
 
 /// The three review planes of the image viewer.
-enum ViewPlane: String, CaseIterable, Sendable {
+public enum ViewPlane: String, CaseIterable, Sendable {
     case axial, sagittal, coronal
 }
 
 /// How one axis of a view walks one axis of the CT grid: view index t covers grid axis `gridAxis`
 /// (0 = columns i, 1 = rows j, 2 = frames k), possibly reversed, and, along frames that are unevenly
 /// spaced, resampled at an even step so that every view is an affine image of patient space.
-struct AxisSampling: Sendable {
+public struct AxisSampling: Sendable {
     /// 0 = i (columns), 1 = j (rows), 2 = k (frames).
-    var gridAxis: Int
+    public var gridAxis: Int
     /// Number of view indices.
-    var count: Int
+    public var count: Int
     /// Patient direction of the grid axis (row direction, column direction or slice normal).
-    var direction: Vec3
+    public var direction: Vec3
     /// Position along `direction` of view index 0, mm from the grid origin, and its step per index, mm
     /// (negative when the view runs against the grid axis).
-    var baseMM: Double
-    var stepMM: Double
+    public var baseMM: Double
+    public var stepMM: Double
     /// Per view index: the grid index below and above, and the weight of the one above (0 unless the
     /// frames are resampled between two CT slices).
-    var lower: [Int]
-    var upper: [Int]
-    var weight: [Float]
+    public var lower: [Int]
+    public var upper: [Int]
+    public var weight: [Float]
 
     /// Displacement from the grid origin of view index t, mm.
-    func displacement(_ t: Double) -> Vec3 { direction * (baseMM + stepMM * t) }
+    public func displacement(_ t: Double) -> Vec3 { direction * (baseMM + stepMM * t) }
 }
 
 /// One view plane of the CT grid: columns run along one grid axis, rows along another, slices along
@@ -35,39 +35,39 @@ struct AxisSampling: Sendable {
 /// superior up; sagittal with anterior on the left and superior up (IEC 61217 patient axes, DICOM LPS
 /// coordinates, PS3.3 C.7.6.2.1.1). Voxel (c, r, s) of the view is at `origin + c·columnVector +
 /// r·rowVector + s·sliceVector` in patient coordinates.
-struct ViewGeometry: Sendable {
-    var plane: ViewPlane
-    var column: AxisSampling
-    var row: AxisSampling
-    var slice: AxisSampling
+public struct ViewGeometry: Sendable {
+    public var plane: ViewPlane
+    public var column: AxisSampling
+    public var row: AxisSampling
+    public var slice: AxisSampling
     /// Patient position of pixel (0, 0) of slice 0, mm.
-    var origin: Vec3
+    public var origin: Vec3
     /// mm per column, per row and per slice (mutually orthogonal).
-    var columnVector: Vec3
-    var rowVector: Vec3
-    var sliceVector: Vec3
+    public var columnVector: Vec3
+    public var rowVector: Vec3
+    public var sliceVector: Vec3
 
-    var width: Int { column.count }
-    var height: Int { row.count }
-    var count: Int { slice.count }
+    public var width: Int { column.count }
+    public var height: Int { row.count }
+    public var count: Int { slice.count }
 
-    func patient(_ c: Double, _ r: Double, _ s: Double) -> Vec3 {
+    public func patient(_ c: Double, _ r: Double, _ s: Double) -> Vec3 {
         origin + columnVector * c + rowVector * r + sliceVector * s
     }
 
     /// Continuous (column, row, slice) of a patient point.
-    func pixel(of p: Vec3) -> (c: Double, r: Double, s: Double) {
+    public func pixel(of p: Vec3) -> (c: Double, r: Double, s: Double) {
         let d = p - origin
         return (d.dot(columnVector) / columnVector.dot(columnVector), d.dot(rowVector) / rowVector.dot(rowVector),
                 d.dot(sliceVector) / sliceVector.dot(sliceVector))
     }
 
     /// Screen-edge letters (L, R, A, P, S, I) of the direction each edge points to.
-    var edgeLabels: (left: String, right: String, top: String, bottom: String) {
+    public var edgeLabels: (left: String, right: String, top: String, bottom: String) {
         (Self.letter(columnVector * -1), Self.letter(columnVector), Self.letter(rowVector * -1), Self.letter(rowVector))
     }
 
-    static func letter(_ d: Vec3) -> String {
+    public static func letter(_ d: Vec3) -> String {
         let ax = abs(d.x), ay = abs(d.y), az = abs(d.z)
         if ax >= ay && ax >= az { return d.x >= 0 ? "L" : "R" }
         if ay >= az { return d.y >= 0 ? "P" : "A" }
@@ -75,7 +75,7 @@ struct ViewGeometry: Sendable {
     }
 
     /// The three views of a CT grid.
-    static func views(of grid: Grid3D) -> [ViewPlane: ViewGeometry] {
+    public static func views(of grid: Grid3D) -> [ViewPlane: ViewGeometry] {
         // Which patient axis (0 x, 1 y, 2 z) each grid axis runs along, greedily by the largest direction
         // cosine, so an oblique or decubitus series still gets three distinct views.
         let dirs = [grid.rowDirection, grid.columnDirection, grid.normal]
@@ -117,7 +117,7 @@ struct ViewGeometry: Sendable {
     /// column direction, or slice normal). Frames are taken as they are when evenly spaced (within
     /// 0.001 mm); otherwise at the smallest gap between frames, interpolating linearly between the two
     /// frames around each position.
-    static func sampling(grid: Grid3D, axis: Int, reversed: Bool) -> AxisSampling {
+    public static func sampling(grid: Grid3D, axis: Int, reversed: Bool) -> AxisSampling {
         var lower: [Int] = [], upper: [Int] = [], weight: [Float] = []
         if axis < 2 {
             let n = axis == 0 ? grid.columns : grid.rows
