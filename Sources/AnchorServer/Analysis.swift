@@ -29,14 +29,15 @@ enum Analysis {
         let files = try await StoredFile.query(on: app.db).filter(\.$version.$id == versionID).all()
         let store = app.objectStore
         let named = files.map { (path: store.path(for: $0.sha256), name: $0.originalName) }
-        let protocolID = c.protocolID, age = c.ageYears
+        let protocolID = c.protocolID, age = c.ageYears, prescription = c.prescriptionGy, fractions = c.fractions
         let limits = Preflight.Limits(app.anchorConfig)
         let dataDirectory = app.anchorConfig.dataDirectory
         let result: Result<Output, Error>
         do {
             result = .success(try await app.threadPool.runIfActive {
                 try Preflight.checkStored(named, limits: limits)
-                var out = try compute(paths: named.map(\.path), protocolID: protocolID, ageYears: age)
+                var out = try compute(paths: named.map(\.path), protocolID: protocolID, ageYears: age,
+                                      prescriptionGy: prescription, fractions: fractions)
                 out.dvhJSON = ServerPaths.rename(out.dvhJSON, named, dataDirectory: dataDirectory)
                 out.checkJSON = ServerPaths.rename(out.checkJSON, named, dataDirectory: dataDirectory)
                 out.reportHTML = ServerPaths.rename(out.reportHTML, named, dataDirectory: dataDirectory)
@@ -88,7 +89,8 @@ enum Analysis {
     }
 
     /// The engine's work for one case version (runs on the thread pool).
-    static func compute(paths: [String], protocolID: String, ageYears: Double) throws -> Output {
+    static func compute(paths: [String], protocolID: String, ageYears: Double, prescriptionGy: Double? = nil,
+                        fractions: Int? = nil) throws -> Output {
         let loaded = DICOMLoader.load(paths)
         if let f = loaded.failures.first { throw Abort(.unprocessableEntity, reason: "\(f.file): \(f.message)") }
         let cases = Case.assemble(loaded.members)
@@ -96,7 +98,11 @@ enum Analysis {
             throw Abort(.unprocessableEntity, reason: "the files hold \(cases.count) patients; a case is one patient")
         }
         guard let p = ServerProtocols.library.find(id: protocolID) else { throw Abort(.unprocessableEntity, reason: "unknown protocol \(protocolID)") }
-        let qa = try CaseQA.run(theCase, protocol: p, age: (ageYears, .submission), generator: "Anchor server")
+        // The prescription and fractions given with the submission win over the plan's and the protocol's;
+        // Patient's Sex (kept by de-identification as a patient characteristic) feeds the late-effect estimates.
+        let sex = LateEffectEvaluator.patientSex(loaded.members.map(\.file))
+        let qa = try CaseQA.run(theCase, protocol: p, age: (ageYears, .submission), prescriptionGy: prescriptionGy, fractions: fractions,
+                                sex: sex, generator: "Anchor server")
         return Output(dvhJSON: qa.dvh.serialized(pretty: false), checkJSON: qa.check.serialized(pretty: false),
                       reportHTML: qa.html, dvhSVG: qa.svg, overall: qa.overall.rawValue)
     }

@@ -9,6 +9,9 @@ struct CaseSubmission: Sendable {
     var ageYears: Double
     var diagnosis: String
     var plannedStart: String
+    /// Prescription (Gy) and number of fractions given with the submission (optional).
+    var prescriptionGy: Double? = nil
+    var fractions: Int? = nil
 }
 
 /// One uploaded file, as received: spooled to disk (`path`) or in memory (`bytes`, the demo).
@@ -134,7 +137,8 @@ enum Ingest {
                 c.status = ReviewCase.Status.resubmitted.rawValue
             } else {
                 c = ReviewCase(centreID: try centre.requireID(), submitterID: try user.requireID(), protocolID: submission.protocolID,
-                               ageYears: submission.ageYears, diagnosis: submission.diagnosis, plannedStart: submission.plannedStart)
+                               ageYears: submission.ageYears, diagnosis: submission.diagnosis, plannedStart: submission.plannedStart,
+                               prescriptionGy: submission.prescriptionGy, fractions: submission.fractions)
                 c.pseudonym = prepared.pseudonym
             }
             c.worstGrade = nil

@@ -40,6 +40,7 @@ public func configure(_ app: Application, config: ServerConfig) async throws {
     app.migrations.add(SessionRecord.migration)
     app.migrations.add(CreateReviewSchema())
     app.migrations.add(CreateSecuritySchema())
+    app.migrations.add(AddSubmissionPrescription())
     try await app.autoMigrate()
 
     app.http.server.configuration.hostname = config.hostname

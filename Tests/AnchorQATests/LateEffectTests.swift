@@ -203,7 +203,10 @@ import Testing
     @Test func checkJSONAndReportCarryTheEstimatesBesideTheGrades() throws {
         let p = try ProtocolParser.parse(yaml: exampleYAML)
         let prov = provider(["Brain Stem": AnalyticDVH.uniform(50), "PTV": AnalyticDVH.uniform(54), "Thyroid": AnalyticDVH.uniform(20)])
-        let e = ProtocolEvaluator.evaluate(p, provider: prov, context: EvaluationContext(prescriptionGy: 54, prescriptionSource: .protocol))
+        var context = EvaluationContext(prescriptionGy: 54, prescriptionSource: .protocol)
+        context.ageYears = 10  // known, so the age-banded constraint is graded too
+        context.ageSource = .commandLine
+        let e = ProtocolEvaluator.evaluate(p, provider: prov, context: context)
         var report = QAReport(evaluation: e, caseSummary: CaseSummary(), generator: "Anchor test")
         report.lateEffects = LateEffectEvaluator.evaluate(library.models, provider: prov, context: LateEffectContext(ageYears: 10, doseIsEQD2: true))
         let json = report.json.serialized()

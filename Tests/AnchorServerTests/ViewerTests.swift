@@ -1,6 +1,7 @@
 import AnchorDICOM
 import AnchorDosimetry
 import AnchorRT
+import AnchorTestSupport
 @testable import AnchorServer
 import Fluent
 import Foundation

@@ -42,14 +42,37 @@ public struct QAResultDocument: Codable, Sendable, Equatable {
         /// Why the constraint was not evaluable, or what qualifies its value.
         public var reason: String?
         public var note: String?
+        /// Where in the source the number is, and how sure its reading is.
+        public var locator: String?
+        public var confidence: String?
+        /// An objective rather than a limit: exceeding it is an acceptable variation at worst.
+        public var objective: Bool?
+        /// The prescription a percent limit was judged against, Gy, and where it came from.
+        public var prescriptionGy: Double?
+        public var prescriptionSource: String?
+        /// True when the value is of the voxel-wise EQD2 dose (α/β `alphaBetaGy`); `physicalValue` is then
+        /// the same metric of the physical dose.
+        public var eqd2: Bool?
+        public var alphaBetaGy: Double?
+        public var physicalValue: Double?
+        /// Share of the structure's volume inside the dose grid.
+        public var coveredFraction: Double?
+        /// The expression a derived structure was computed from (`Lung_L | Lung_R`).
+        public var derivedFrom: String?
 
         enum CodingKeys: String, CodingKey {
-            case structure, metric, value, unit, grade, limit, source, optional, reason, note
+            case structure, metric, value, unit, grade, limit, source, optional, reason, note, locator, confidence, objective, eqd2
             case matchedStructure = "matched_structure"
             case acceptableLimit = "acceptable_limit"
             case valueGy = "value_gy"
             case ageBand = "age_band"
             case countsInOverall = "counts_in_overall"
+            case prescriptionGy = "prescription_gy"
+            case prescriptionSource = "prescription_source"
+            case alphaBetaGy = "alpha_beta_gy"
+            case physicalValue = "physical_value"
+            case coveredFraction = "covered_fraction"
+            case derivedFrom = "derived_from"
         }
 
         /// A stable key of the constraint within a protocol, for comparing versions of a case.
@@ -99,6 +122,71 @@ public struct QAResultDocument: Codable, Sendable, Equatable {
         }
     }
 
+    /// A target's own prescription and where it came from.
+    public struct TargetPrescription: Codable, Sendable, Equatable {
+        public var target: String
+        public var prescriptionGy: Double
+        public var source: String
+
+        enum CodingKeys: String, CodingKey {
+            case target, source
+            case prescriptionGy = "prescription_gy"
+        }
+    }
+
+    /// One late-effect estimate beside the grades (never a grade).
+    public struct LateEffect: Codable, Sendable, Equatable {
+        public var organ: String
+        public var endpoint: String
+        public var metric: String
+        public var value: Double?
+        public var unit: String
+        /// The estimated risk (in `estimateUnit`), or its bounds, nil when outside the model's range.
+        public var estimate: Double?
+        public var estimateLow: Double?
+        public var estimateHigh: Double?
+        public var estimateUnit: String?
+        public var estimateText: String?
+        public var model: String
+        public var source: String
+        public var note: String?
+        public var status: String?
+        public var sentence: String?
+        public var rois: [String]?
+        public var doseBasis: String?
+        public var confidence: String?
+
+        enum CodingKeys: String, CodingKey {
+            case organ, endpoint, metric, value, unit, estimate, model, source, note, status, sentence, rois, confidence
+            case estimateLow = "estimate_low"
+            case estimateHigh = "estimate_high"
+            case estimateUnit = "estimate_unit"
+            case estimateText = "estimate_text"
+            case doseBasis = "dose_basis"
+        }
+    }
+
+    /// The planning system's stored DVH of one structure beside Anchor's.
+    public struct TPSComparison: Codable, Sendable, Equatable {
+        public struct Row: Codable, Sendable, Equatable {
+            public var quantity: String
+            public var unit: String
+            public var anchor: Double?
+            public var tps: Double?
+            public var flagged: Bool
+        }
+        public var structure: String
+        public var roiNumber: Int
+        public var flagged: Bool
+        public var rows: [Row]
+        public var remarks: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case structure, flagged, rows, remarks
+            case roiNumber = "roi_number"
+        }
+    }
+
     public var protocolInfo: ProtocolInfo
     public var results: [Result]
     /// The worst grade of the constraints that count.
@@ -113,9 +201,28 @@ public struct QAResultDocument: Codable, Sendable, Equatable {
     public var skippedForAge: [SkippedForAge]?
     public var notes: [String]?
     public var problems: [String]?
+    public var targetPrescriptions: [TargetPrescription]?
+    public var fractions: Int?
+    public var fractionsSource: String?
+    public var protocolDosePerFractionGy: Double?
+    public var eqd2Applied: Bool?
+    public var planDosePerFractionGy: Double?
+    public var minimumCoveredFraction: Double?
+    public var doseProblems: [String]?
+    public var lateEffects: [LateEffect]?
+    public var tpsDVHComparison: [TPSComparison]?
 
     enum CodingKeys: String, CodingKey {
-        case results, overall, notes, problems
+        case results, overall, notes, problems, fractions
+        case targetPrescriptions = "target_prescriptions"
+        case fractionsSource = "fractions_source"
+        case protocolDosePerFractionGy = "protocol_dose_per_fraction_gy"
+        case eqd2Applied = "eqd2_applied"
+        case planDosePerFractionGy = "plan_dose_per_fraction_gy"
+        case minimumCoveredFraction = "minimum_covered_fraction"
+        case doseProblems = "dose_problems"
+        case lateEffects = "late_effects"
+        case tpsDVHComparison = "tps_dvh_comparison"
         case protocolInfo = "protocol"
         case prescriptionGy = "prescription_gy"
         case prescriptionSource = "prescription_source"

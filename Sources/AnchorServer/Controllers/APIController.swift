@@ -155,7 +155,9 @@ func jsonString(_ s: String) -> String {
     return out + "\""
 }
 
-/// The fields of a case upload: `files` (repeated, or one zip), `protocol`, `age_years`, `diagnosis`, `planned_start`.
+/// The fields of a case upload: `files` (repeated, or one zip), `protocol`, `age_years`, `diagnosis`,
+/// `planned_start`, and optionally `prescription_gy` and `fractions` (when the plan does not carry them,
+/// or to state them for the grading).
 enum CaseUploadForm {
     static func decode(_ form: UploadSpool) throws -> ([UploadedFile], CaseSubmission) {
         var missing: [String] = []
@@ -176,6 +178,21 @@ enum CaseUploadForm {
             throw Abort(.badRequest, reason: "Unknown protocol '\(protocolID)'. Known: \(ServerProtocols.ids.joined(separator: ", ")).")
         }
         let diagnosis = try Diagnosis.validate(form.fields["diagnosis"]!)
-        return (form.files, CaseSubmission(protocolID: protocolID, ageYears: age, diagnosis: diagnosis, plannedStart: start))
+        var prescription: Double?
+        if let text = form.fields["prescription_gy"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            guard let v = Double(text), v.isFinite, v > 0, v <= 100 else {
+                throw Abort(.badRequest, reason: "prescription_gy must be a dose in Gy above 0 and at most 100.")
+            }
+            prescription = v
+        }
+        var fractions: Int?
+        if let text = form.fields["fractions"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            guard let n = Int(text), n >= 1, n <= 100 else {
+                throw Abort(.badRequest, reason: "fractions must be a whole number from 1 to 100.")
+            }
+            fractions = n
+        }
+        return (form.files, CaseSubmission(protocolID: protocolID, ageYears: age, diagnosis: diagnosis, plannedStart: start,
+                                           prescriptionGy: prescription, fractions: fractions))
     }
 }

@@ -14,7 +14,8 @@ enum CaseQueries {
         return cases.map { c in
             let end = c.status == ReviewCase.Status.approved.rawValue ? (c.updatedAt ?? now) : now
             return CaseDTO(id: c.id!, status: c.status, centre: centreName[c.$centre.id] ?? "", protocol_id: c.protocolID,
-                           age_years: c.ageYears, diagnosis: c.diagnosis, planned_start: c.plannedStart, pseudonym: c.pseudonym,
+                           age_years: c.ageYears, diagnosis: c.diagnosis, planned_start: c.plannedStart,
+                           prescription_gy: c.prescriptionGy, fractions: c.fractions, pseudonym: c.pseudonym,
                            version: c.currentVersion, worst_grade: c.worstGrade, reviewer: c.$reviewer.id.flatMap { reviewerEmail[$0] },
                            submitted_at: c.createdAt, updated_at: c.updatedAt,
                            waiting_hours: c.createdAt.map { end.timeIntervalSince($0) / 3600 })

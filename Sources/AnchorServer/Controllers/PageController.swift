@@ -1,3 +1,4 @@
+import AnchorQA
 import Fluent
 import Leaf
 import Vapor
@@ -123,7 +124,9 @@ struct PageController: RouteCollection {
                                                               canUpload: user.roleValue != .reviewer))
     }
 
-    struct ResultRow: Decodable, Encodable {
+    /// One constraint result as pages and the versions API show it (the keys of `anchor check --json`
+    /// plus `display`), made from the typed QA document.
+    struct ResultRow: Codable {
         var structure: String?
         var matched_structure: String?
         var metric: String?
@@ -136,7 +139,20 @@ struct PageController: RouteCollection {
         /// The value as shown: two decimals and the unit.
         var display: String? { value.map { String(format: "%.2f %@", $0, unit ?? "") } }
 
+        init(_ r: QAResultDocument.Result) {
+            structure = r.structure
+            matched_structure = r.matchedStructure
+            metric = r.metric
+            value = r.value
+            unit = r.unit
+            grade = r.grade.rawValue
+            limit = r.limit
+            source = r.source
+            reason = r.reason
+        }
+
         enum CodingKeys: String, CodingKey { case structure, matched_structure, metric, value, unit, grade, limit, source, reason, display }
+        /// Read back from the API's JSON (clients and tests).
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             structure = try c.decodeIfPresent(String.self, forKey: .structure)
@@ -180,14 +196,9 @@ struct PageController: RouteCollection {
         let c = try await Access.find(req.parameters.get("id", as: UUID.self), for: user, on: req.db)
         try await Audit.record(req, user: user, action: "view_case", caseID: c.id, detail: "page")
         let v = try await CaseQueries.currentVersion(of: c, on: req.db)
-        var results: [ResultRow] = []
-        var overall: String?
-        if let check = v?.checkJSON, let data = check.data(using: .utf8) {
-            struct Check: Decodable { var results: [ResultRow]?; var overall: String? }
-            let parsed = try? JSONDecoder().decode(Check.self, from: data)
-            results = parsed?.results ?? []
-            overall = parsed?.overall
-        }
+        let document = QAResultDocument.decodeIfPresent(v?.checkJSON)
+        let results = document?.results.map(ResultRow.init) ?? []
+        let overall = document?.overall.rawValue
         let dto = try await CaseQueries.dtos([c], on: req.db)[0]
         return try await req.view.render("case", CaseContext(layout: layout(req, "Case \(c.pseudonym ?? "")"), c: dto,
                                                              versionStatus: v?.status ?? c.status, failure: v?.failure.map { ServerPaths.scrub($0, dataDirectory: req.application.anchorConfig.dataDirectory) }, results: results,

@@ -89,7 +89,8 @@ enum ReviewActions {
             throw Abort(.conflict, reason: "The case is \(c.status); a new version is uploaded after changes are requested.")
         }
         guard !uploads.isEmpty else { throw Abort(.badRequest, reason: "Missing field: files.") }
-        let submission = CaseSubmission(protocolID: c.protocolID, ageYears: c.ageYears, diagnosis: c.diagnosis, plannedStart: c.plannedStart)
+        let submission = CaseSubmission(protocolID: c.protocolID, ageYears: c.ageYears, diagnosis: c.diagnosis, plannedStart: c.plannedStart,
+                                        prescriptionGy: c.prescriptionGy, fractions: c.fractions)
         let from = c.status
         let outcome = try await Ingest.submit(uploads, submission: submission, by: user, existing: c, app: req.application, db: req.db)
         try await CaseEvent(caseID: outcome.caseID, from: from, to: ReviewCase.Status.resubmitted.rawValue, userID: user.id).save(on: req.db)

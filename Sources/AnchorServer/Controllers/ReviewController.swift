@@ -1,3 +1,4 @@
+import AnchorQA
 import Fluent
 import Vapor
 
@@ -175,11 +176,9 @@ struct ReviewController: RouteCollection {
     }
 }
 
-/// Reads the constraint rows of an `anchor check` JSON.
+/// The constraint rows of a stored `anchor check` document, read through the typed QA document.
 enum CheckJSON {
     static func results(_ json: String?) -> [PageController.ResultRow] {
-        guard let data = json?.data(using: .utf8) else { return [] }
-        struct Check: Decodable { var results: [PageController.ResultRow]? }
-        return (try? JSONDecoder().decode(Check.self, from: data))?.results ?? []
+        QAResultDocument.decodeIfPresent(json)?.results.map(PageController.ResultRow.init) ?? []
     }
 }

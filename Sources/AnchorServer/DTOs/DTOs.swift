@@ -19,6 +19,9 @@ struct CaseDTO: Content {
     var age_years: Double
     var diagnosis: String
     var planned_start: String
+    /// The prescription (Gy) and fractions given with the submission, when given.
+    var prescription_gy: Double?
+    var fractions: Int?
     var pseudonym: String?
     var version: Int
     var worst_grade: String?

@@ -5,7 +5,7 @@ import Vapor
 final class ReviewCase: Model, @unchecked Sendable {
     static let schema = "cases"
 
-    /// Case states (issue 7 and the review workflow of ../shared/ARCHITECTURE.md).
+    /// Case states: the review workflow of docs/architecture.md.
     enum Status: String, Codable, CaseIterable, Sendable {
         case submitted, qaComplete = "qa_complete", qaFailed = "qa_failed", inReview = "in_review",
              approved, changesRequested = "changes_requested", resubmitted
@@ -21,6 +21,10 @@ final class ReviewCase: Model, @unchecked Sendable {
     @Field(key: "diagnosis") var diagnosis: String
     /// Planned start of treatment, `YYYY-MM-DD`.
     @Field(key: "planned_start") var plannedStart: String
+    /// The prescription (Gy) and number of fractions given with the submission, when given: they win over
+    /// the plan's and the protocol's in the grading.
+    @OptionalField(key: "prescription_gy") var prescriptionGy: Double?
+    @OptionalField(key: "fractions") var fractions: Int?
     @Field(key: "pseudonym") var pseudonym: String?
     @Field(key: "current_version") var currentVersion: Int
     @Field(key: "worst_grade") var worstGrade: String?
@@ -28,7 +32,10 @@ final class ReviewCase: Model, @unchecked Sendable {
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
     init() {}
-    init(id: UUID? = nil, centreID: UUID, submitterID: UUID, protocolID: String, ageYears: Double, diagnosis: String, plannedStart: String) {
+    init(id: UUID? = nil, centreID: UUID, submitterID: UUID, protocolID: String, ageYears: Double, diagnosis: String, plannedStart: String,
+         prescriptionGy: Double? = nil, fractions: Int? = nil) {
+        self.prescriptionGy = prescriptionGy
+        self.fractions = fractions
         self.id = id
         self.$centre.id = centreID
         self.$submitter.id = submitterID

@@ -84,22 +84,20 @@ struct ViewerManifest: Encodable {
         // The analysis's numbers: volumes from the DVH document, grades from the check document.
         var volumes: [Int: Double] = [:], volumesByName: [String: Double] = [:]
         var rx: Double?, rxSource: String?
-        if let data = dvhJSON?.data(using: .utf8), let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            rx = doc["prescription_gy"] as? Double
-            rxSource = doc["prescription_source"] as? String
-            for s in doc["structures"] as? [[String: Any]] ?? [] {
-                guard let vol = s["volume_cc"] as? Double else { continue }
-                if let n = s["number"] as? Int { volumes[n] = vol }
-                if let name = s["name"] as? String { volumesByName[name] = vol }
+        if let doc = DVHReportDocument.decodeIfPresent(dvhJSON) {
+            rx = doc.prescriptionGy
+            rxSource = doc.prescriptionSource
+            for s in doc.structures {
+                guard let vol = s.volumeCC else { continue }
+                if let n = s.number { volumes[n] = vol }
+                volumesByName[s.name] = vol
             }
         }
         var worst: [String: Grade] = [:], counts: [String: Int] = [:]
-        if let data = checkJSON?.data(using: .utf8), let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            for r in doc["results"] as? [[String: Any]] ?? [] {
-                guard let name = r["matched_structure"] as? String, let grade = (r["grade"] as? String).flatMap(Grade.init(rawValue:)) else { continue }
-                counts[name, default: 0] += 1
-                worst[name] = max(worst[name] ?? grade, grade)
-            }
+        for r in QAResultDocument.decodeIfPresent(checkJSON)?.results ?? [] {
+            guard let name = r.matchedStructure else { continue }
+            counts[name, default: 0] += 1
+            worst[name] = max(worst[name] ?? r.grade, r.grade)
         }
         if rx == nil, let p = v.planPrescriptionGy { rx = p; rxSource = "plan" }
         prescription_gy = rx
