@@ -1,3 +1,6 @@
+import AnchorDICOM
+import AnchorDosimetry
+import AnchorPhantoms
 import AnchorQA
 @testable import AnchorServer
 import Fluent
@@ -51,6 +54,49 @@ extension ServerTests {
                 })
             }
             #expect(try await ReviewCase.query(on: app.db).count() == 0)
+        }
+    }
+}
+
+extension ServerTests {
+    /// The case page shows the planning system's stored DVH beside Anchor's, differences marked, and
+    /// labels a constraint graded on a derived structure.
+    @Test func thePlanningSystemsDVHAndDerivedStructuresAreOnTheCasePage() async throws {
+        try await TestServer.with(.sqlite) { app, config in
+            let spec = try PhantomSpec(site: .mediastinum, ageYears: 10, variant: .acceptable, seed: 3, resolution: .coarse)
+            let pc = PhantomGenerator.generate(spec)
+            let calc = try DVHCalculator(dose: pc.dose)
+            let ptv = try #require(pc.structureSet.roi(named: "PTV"))
+            let computed = try #require(calc.compute([ptv], in: pc.structureSet).structures.first)
+            // A planning system's cumulative DVH of the PTV (PS3.3 C.8.8.4), 5 % larger in volume than Anchor's.
+            let curve = computed.dvh.cumulative(stepGy: 0.01)
+            var item = DataSet(), ref = DataSet()
+            ref.set(Tag(0x3006_0084), .IS, number: Double(computed.roiNumber))
+            item.set(Tag(0x3004_0060), items: [ref])
+            item.set(Tag(0x3004_0001), .CS, "CUMULATIVE")
+            item.set(Tag(0x3004_0002), .CS, "GY")
+            item.set(Tag(0x3004_0054), .CS, "CM3")
+            item.set(Tag(0x3004_0052), .DS, number: 1)
+            item.set(Tag(0x3004_0056), .IS, number: Double(curve.volumeCC.count))
+            item.set(Tag(0x3004_0058), .DS, numbers: curve.volumeCC.flatMap { [0.01, ($0 * 1.05 * 1e4).rounded() / 1e4] })
+            var files = pc.files
+            let rd = try #require(files.firstIndex { $0.file.dataSet.string(.modality) == "RTDOSE" })
+            files[rd].file.dataSet.set(Tag(0x3004_0050), items: [item])
+            let uploads = try files.map { ($0.name, try DICOMWriter.encode($0.file)) }
+            var fields = TestServer.uploadFields
+            fields["protocol"] = "hodgkin-lymphoma"
+            fields["age_years"] = "10"
+            let id = try await TestServer.upload(app, as: Network.email("submitter", "partner-p"), files: uploads, fields: fields)
+            try await TestServer.drainJobs(app, config)
+            let submitter = try await signIn(app, Network.email("submitter", "partner-p"))
+            try await app.testing().test(.GET, "/cases/\(id)", headers: ["Cookie": submitter.cookie], afterResponse: { res async in
+                let page = res.body.string
+                #expect(res.status == .ok)
+                #expect(page.contains("Planning system&#39;s DVH beside Anchor&#39;s") || page.contains("Planning system's DVH beside Anchor's"))
+                #expect(page.contains("differs"))
+                // Lungs are graded on the union of Lung_L and Lung_R, and say so.
+                #expect(page.contains("derived: Lung_L | Lung_R"))
+            })
         }
     }
 }

@@ -136,6 +136,8 @@ struct PageController: RouteCollection {
         var limit: String?
         var source: String?
         var reason: String?
+        /// The expression of a derived structure (`Lung_L | Lung_R`), when the row was graded on one.
+        var derived_from: String?
         /// The value as shown: two decimals and the unit.
         var display: String? { value.map { String(format: "%.2f %@", $0, unit ?? "") } }
 
@@ -149,9 +151,10 @@ struct PageController: RouteCollection {
             limit = r.limit
             source = r.source
             reason = r.reason
+            derived_from = r.derivedFrom
         }
 
-        enum CodingKeys: String, CodingKey { case structure, matched_structure, metric, value, unit, grade, limit, source, reason, display }
+        enum CodingKeys: String, CodingKey { case structure, matched_structure, metric, value, unit, grade, limit, source, reason, derived_from, display }
         /// Read back from the API's JSON (clients and tests).
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -164,6 +167,7 @@ struct PageController: RouteCollection {
             limit = try c.decodeIfPresent(String.self, forKey: .limit)
             source = try c.decodeIfPresent(String.self, forKey: .source)
             reason = try c.decodeIfPresent(String.self, forKey: .reason)
+            derived_from = try c.decodeIfPresent(String.self, forKey: .derived_from)
         }
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -176,7 +180,25 @@ struct PageController: RouteCollection {
             try c.encodeIfPresent(limit, forKey: .limit)
             try c.encodeIfPresent(source, forKey: .source)
             try c.encodeIfPresent(reason, forKey: .reason)
+            try c.encodeIfPresent(derived_from, forKey: .derived_from)
             try c.encodeIfPresent(display, forKey: .display)
+        }
+    }
+
+    /// One quantity of one structure from the planning system's DVH and from Anchor's.
+    struct TPSRow: Encodable {
+        var structure: String
+        var quantity: String
+        var anchor: String
+        var tps: String
+        var flagged: Bool
+
+        init(structure: String, row r: QAResultDocument.TPSComparison.Row) {
+            self.structure = structure
+            quantity = r.quantity
+            anchor = r.anchor.map { String(format: "%.2f %@", $0, r.unit) } ?? "-"
+            tps = r.tps.map { String(format: "%.2f %@", $0, r.unit) } ?? "-"
+            flagged = r.flagged
         }
     }
 
@@ -186,6 +208,8 @@ struct PageController: RouteCollection {
         var versionStatus: String
         var failure: String?
         var results: [ResultRow]
+        /// The planning system's stored DVHs beside Anchor's, one row per structure and quantity.
+        var tps: [TPSRow]
         var overall: String?
         var svg: String?
         var hasReport: Bool
@@ -199,10 +223,11 @@ struct PageController: RouteCollection {
         let document = QAResultDocument.decodeIfPresent(v?.checkJSON)
         let results = document?.results.map(ResultRow.init) ?? []
         let overall = document?.overall.rawValue
+        let tps = (document?.tpsDVHComparison ?? []).flatMap { c in c.rows.map { TPSRow(structure: c.structure, row: $0) } }
         let dto = try await CaseQueries.dtos([c], on: req.db)[0]
         return try await req.view.render("case", CaseContext(layout: layout(req, "Case \(c.pseudonym ?? "")"), c: dto,
                                                              versionStatus: v?.status ?? c.status, failure: v?.failure.map { ServerPaths.scrub($0, dataDirectory: req.application.anchorConfig.dataDirectory) }, results: results,
-                                                             overall: overall, svg: v?.dvhSVG, hasReport: v?.reportHTML != nil))
+                                                             tps: tps, overall: overall, svg: v?.dvhSVG, hasReport: v?.reportHTML != nil))
     }
 
     struct UploadContext: Encodable { var layout: Layout; var protocols: [String]; var error: String? }

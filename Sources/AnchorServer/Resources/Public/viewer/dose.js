@@ -79,14 +79,17 @@ export function renderLegend(el, { minGy, maxGy, prescriptionGy, levels, washOn,
   el.innerHTML = '';
   const h = document.createElement('div');
   h.className = 'vw-legend-wash' + (washOn ? '' : ' off');
-  h.innerHTML = `<span class="vw-ramp" style="background:linear-gradient(to right,${stops})"></span>` +
+  h.innerHTML = '<span class="vw-ramp"></span>' +
     `<span class="vw-ramp-labels"><span>${minGy.toFixed(1)} Gy${rx(minGy)}</span><span>${maxGy.toFixed(1)} Gy${rx(maxGy)}</span></span>`;
+  // Colours through the CSSOM: the page's Content-Security-Policy refuses style attributes.
+  h.querySelector('.vw-ramp').style.background = `linear-gradient(to right,${stops})`;
   el.append(h);
   const ul = document.createElement('ul');
   ul.className = 'vw-legend-levels' + (linesOn ? '' : ' off');
   for (const l of levels) {
     const li = document.createElement('li');
-    li.innerHTML = `<span class="vw-swatch" style="background:${l.colour}"></span>`;
+    li.innerHTML = '<span class="vw-swatch"></span>';
+    li.firstChild.style.background = l.colour;
     li.append(l.label);
     ul.append(li);
   }

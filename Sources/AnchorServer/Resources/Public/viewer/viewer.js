@@ -113,9 +113,11 @@ class Viewer {
       const [r, g, b] = st.color;
       const grade = st.worst_grade ? `<span class="grade ${st.worst_grade}">${GRADE_WORDS[st.worst_grade] || st.worst_grade}</span>` : '';
       tr.innerHTML = `<td><input type="checkbox" ${s.visible.has(st.number) ? 'checked' : ''} ${st.has_contours ? '' : 'disabled'} aria-label="show"></td>` +
-        `<td><span class="vw-swatch" style="background:rgb(${r},${g},${b})"></span><a href="#" data-act="select"></a></td>` +
+        `<td><span class="vw-swatch"></span><a href="#" data-act="select"></a></td>` +
         `<td class="num">${st.volume_cc != null ? st.volume_cc.toFixed(st.volume_cc < 10 ? 2 : 1) : ''}</td><td>${grade}</td>`;
       tr.querySelector('a').textContent = st.name;
+      // Colours through the CSSOM: the page's Content-Security-Policy refuses style attributes.
+      tr.querySelector('.vw-swatch').style.background = `rgb(${r},${g},${b})`;
       if (st.note) tr.title = st.note;
       body.append(tr);
     }
