@@ -97,6 +97,15 @@ extension ServerTests {
                 // Lungs are graded on the union of Lung_L and Lung_R, and say so.
                 #expect(page.contains("derived: Lung_L | Lung_R"))
             })
+            // The viewer lists the derived structure, labelled, with its grade and nothing to draw.
+            let token = try await TestServer.token(app, Network.email("submitter", "partner-p"))
+            let manifest = try await app.call(.GET, "/api/v1/cases/\(id)/viewer/manifest", token: token)
+            let structures = (manifest.body.jsonObject?["structures"] as? [[String: Any]]) ?? []
+            let lungs = try #require(structures.first { $0["name"] as? String == "Lungs" })
+            #expect(lungs["has_contours"] as? Bool == false)
+            #expect((lungs["note"] as? String)?.hasPrefix("derived: Lung_L | Lung_R") == true)
+            #expect(lungs["worst_grade"] as? String != nil)
+            #expect((lungs["number"] as? Int ?? 0) < 0)
         }
     }
 }

@@ -72,7 +72,12 @@ extension ServerTests {
             let axial = try #require(views["axial"]?["pixel_to_patient"] as? [[Double]])
             #expect(axial == [[2, 0, 0, -19], [0, 2.5, 0, -18.75], [0, 0, 3, -12]])
             let structures = try #require(m["structures"] as? [[String: Any]])
-            #expect(structures.map { $0["name"] as? String } == ["Box", "Annulus", "Step"])
+            // The drawn structures, then any the protocol derived (listed, never drawn).
+            let drawn = structures.filter { ($0["number"] as? Int ?? 0) > 0 }
+            #expect(drawn.map { $0["name"] as? String } == ["Box", "Annulus", "Step"])
+            for d in structures where (d["number"] as? Int ?? 0) < 0 {
+                #expect(d["has_contours"] as? Bool == false && (d["note"] as? String)?.hasPrefix("derived: ") == true)
+            }
             #expect(structures[0]["color"] as? [Int] == [10, 200, 30])
             // Volumes from the analysis (the DVH engine): the box is 16 x 12 x 21 mm.
             #expect(abs((structures[0]["volume_cc"] as? Double ?? 0) - 4.032) < 0.01)

@@ -94,7 +94,8 @@ struct ViewerManifest: Encodable {
             }
         }
         var worst: [String: Grade] = [:], counts: [String: Int] = [:]
-        for r in QAResultDocument.decodeIfPresent(checkJSON)?.results ?? [] {
+        let check = QAResultDocument.decodeIfPresent(checkJSON)
+        for r in check?.results ?? [] {
             guard let name = r.matchedStructure else { continue }
             counts[name, default: 0] += 1
             worst[name] = max(worst[name] ?? r.grade, r.grade)
@@ -107,6 +108,16 @@ struct ViewerManifest: Encodable {
             Structure(number: s.number, name: s.name, type: s.type, color: [s.color.r, s.color.g, s.color.b],
                       volume_cc: volumes[s.number] ?? volumesByName[s.name], worst_grade: worst[s.name]?.rawValue,
                       constraints: counts[s.name] ?? 0, has_contours: s.geometry != nil, note: s.note, centre_mm: s.centre?.array)
+        }
+        // Structures the protocol derived (`Lungs = Lung_L | Lung_R`) were graded but are not in the
+        // structure set: listed with their grade and labelled as derived, never drawn (negative numbers).
+        var seen = Set(structures.map(\.name))
+        for r in check?.results ?? [] {
+            guard let expression = r.derivedFrom, let name = r.matchedStructure, !seen.contains(name) else { continue }
+            seen.insert(name)
+            structures.append(Structure(number: -(seen.count), name: name, type: nil, color: [150, 150, 150], volume_cc: nil,
+                                        worst_grade: worst[name]?.rawValue, constraints: counts[name] ?? 0, has_contours: false,
+                                        note: "derived: \(expression); graded, not drawn", centre_mm: nil))
         }
         if let d = v.dose {
             dose = Dose(max_gy: d.maxValue, units: d.units, scale_gy: v.doseScale, outside_code: Int(SliceEncoder.outsideDose),
