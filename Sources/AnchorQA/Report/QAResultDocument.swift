@@ -245,10 +245,3 @@ public struct QAResultDocument: Codable, Sendable, Equatable {
         return try? decode(text)
     }
 }
-
-extension QAReport {
-    /// The report as its typed document (the same keys as `json`).
-    public var document: QAResultDocument {
-        get throws { try QAResultDocument.decode(json.serialized(pretty: false)) }
-    }
-}
